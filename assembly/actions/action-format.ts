@@ -1,0 +1,112 @@
+// Datapath action list format: what the control plane writes and the executor reads.
+//
+// What: a megaflow's actions are a byte string of TLV records in linear memory:
+//
+//    0        2        4
+//   ┌────────┬────────┬───────────────────────────┐
+//   │ type   │ len    │ payload (len - 4 bytes)    │   len: total record size in bytes,
+//   │ u16 LE │ u16 LE │                            │   a multiple of 4, >= 4
+//   └────────┴────────┴───────────────────────────┘
+//
+// Design: records run in order over one packet (OVS datapath semantics: each output sends the
+//   packet as modified so far). An empty list drops the packet. Multi-byte payload values are
+//   little-endian u16/u32 unless marked "wire", which are bytes in network order copied as is.
+// Invariants: a record whose type is unknown, whose len is not a multiple of 4, is shorter
+//   than its payload or runs past the list, stops execution: the packet is dropped and counted
+//   (action.bad_action). The control plane validates lists before installing them, with the
+//   same rules (`actionsValidate`).
+//
+//  type                  payload                                 effect
+//  --------------------  --------------------------------------  ------------------------------
+//  A_OUTPUT        1     u32 port                                 send to port
+//  A_OUTPUT_SET    2     u16 set id, u16 flags (SET_EXCLUDE_IN)   send to each port of a set
+//  A_DROP          3     u32 reason                               drop, counted by reason
+//  A_PUSH_VLAN     4     u16 tpid, u16 tci (host order values)    push an outer tag
+//  A_POP_VLAN      5     (none)                                   pop the outer tag
+//  A_SET_VLAN_VID  6     u16 vid, u16 (zero)                      set the outer tag's VID
+//  A_SET_VLAN_PCP  7     u8 pcp, 3 bytes (zero)                   set the outer tag's PCP
+//  A_SET_ETH_SRC   8     6 bytes wire MAC, 2 bytes (zero)
+//  A_SET_ETH_DST   9     6 bytes wire MAC, 2 bytes (zero)
+//  A_SET_IPV4_SRC  10    4 bytes wire address                     + IPv4 and L4 checksums
+//  A_SET_IPV4_DST  11    4 bytes wire address                     + IPv4 and L4 checksums
+//  A_SET_IPV6_SRC  12    16 bytes wire address                    + L4 checksum
+//  A_SET_IPV6_DST  13    16 bytes wire address                    + L4 checksum
+//  A_SET_DSCP      14    u8 dscp (0..63), 3 bytes (zero)          IPv4 TOS / IPv6 TC, ECN kept
+//  A_DEC_TTL       15    (none)                                   TTL/hop limit - 1; at <= 1 the
+//                                                                 packet goes to userspace with
+//                                                                 reason UPCALL_TTL and stops
+//  A_SET_TP_SRC    16    u16 port, u16 (zero)                     TCP/UDP/SCTP source port
+//  A_SET_TP_DST    17    u16 port, u16 (zero)                     TCP/UDP/SCTP dest port
+//  A_SAMPLE        18    u32 sampler id, u32 rate N               1-in-N copy to userspace,
+//                                                                 reason UPCALL_SAMPLE
+//  A_USERSPACE     19    u32 userdata                             copy to userspace,
+//                                                                 reason UPCALL_ACTION
+
+@inline export const A_OUTPUT: u16 = 1;
+@inline export const A_OUTPUT_SET: u16 = 2;
+@inline export const A_DROP: u16 = 3;
+@inline export const A_PUSH_VLAN: u16 = 4;
+@inline export const A_POP_VLAN: u16 = 5;
+@inline export const A_SET_VLAN_VID: u16 = 6;
+@inline export const A_SET_VLAN_PCP: u16 = 7;
+@inline export const A_SET_ETH_SRC: u16 = 8;
+@inline export const A_SET_ETH_DST: u16 = 9;
+@inline export const A_SET_IPV4_SRC: u16 = 10;
+@inline export const A_SET_IPV4_DST: u16 = 11;
+@inline export const A_SET_IPV6_SRC: u16 = 12;
+@inline export const A_SET_IPV6_DST: u16 = 13;
+@inline export const A_SET_DSCP: u16 = 14;
+@inline export const A_DEC_TTL: u16 = 15;
+@inline export const A_SET_TP_SRC: u16 = 16;
+@inline export const A_SET_TP_DST: u16 = 17;
+@inline export const A_SAMPLE: u16 = 18;
+@inline export const A_USERSPACE: u16 = 19;
+@inline export const A_MAX: u16 = 19;
+
+/** A_OUTPUT_SET flag: leave out the port the packet came in on (flood semantics). */
+@inline export const SET_EXCLUDE_IN: u16 = 1;
+
+/** Payload size each type requires (bytes after the 4-byte header); -1 for unknown types. */
+export function actionPayloadSize(type: u16): i32 {
+  switch (type) {
+    case A_POP_VLAN:
+    case A_DEC_TTL:
+      return 0;
+    case A_OUTPUT:
+    case A_OUTPUT_SET:
+    case A_DROP:
+    case A_PUSH_VLAN:
+    case A_SET_VLAN_VID:
+    case A_SET_VLAN_PCP:
+    case A_SET_IPV4_SRC:
+    case A_SET_IPV4_DST:
+    case A_SET_DSCP:
+    case A_SET_TP_SRC:
+    case A_SET_TP_DST:
+    case A_USERSPACE:
+      return 4;
+    case A_SET_ETH_SRC:
+    case A_SET_ETH_DST:
+    case A_SAMPLE:
+      return 8;
+    case A_SET_IPV6_SRC:
+    case A_SET_IPV6_DST:
+      return 16;
+    default:
+      return -1;
+  }
+}
+
+/** Checks a whole list: returns -1 when valid, else the byte offset of the first bad record. */
+export function actionsValidate(list: usize, len: u32): i32 {
+  let off: u32 = 0;
+  while (off < len) {
+    if (len - off < 4) return <i32>off;
+    const type = load<u16>(list + off);
+    const rlen = <u32>load<u16>(list + off, 2);
+    const need = actionPayloadSize(type);
+    if (need < 0 || (rlen & 3) != 0 || rlen < 4 + <u32>need || rlen > len - off) return <i32>off;
+    off += rlen;
+  }
+  return -1;
+}

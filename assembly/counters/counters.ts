@@ -1,0 +1,133 @@
+// Fast-path counters: every drop, error and notable event has a named u64 counter.
+//
+// What: one table, one section per stage (pool, parse, emc, megaflow, batch, actions, tx,
+//   upcall, virtio). Errors on the fast path are counted here, never thrown.
+// Design: `Counter` numbers the slots; COUNTER_NAMES names them in the same order, so the
+//   control plane reads them by name through `counterName(i)` / `counterValue(i)` and the
+//   REST API and CLI never hard-code a slot. Add a counter by adding a member to the enum and
+//   a name at the same position (a unit test checks the two line up and names are unique).
+// Threading: one WASM instance is one datapath thread; counters are plain globals.
+
+export enum Counter {
+  // pool
+  POOL_EXHAUSTED,
+  POOL_DOUBLE_FREE,
+  POOL_BAD_ID,
+  // parse
+  PARSE_PACKETS,
+  PARSE_TRUNC_ETH,
+  PARSE_TRUNC_VLAN,
+  PARSE_TRUNC_ARP,
+  PARSE_TRUNC_IPV4,
+  PARSE_BAD_IPV4_VERSION,
+  PARSE_BAD_IPV4_IHL,
+  PARSE_BAD_IPV4_LEN,
+  PARSE_TRUNC_IPV6,
+  PARSE_BAD_IPV6_VERSION,
+  PARSE_TRUNC_IPV6_EXT,
+  PARSE_TRUNC_L4,
+  PARSE_TRUNC_ND,
+  PARSE_FRAGMENTS,
+  // exact-match cache
+  EMC_HIT,
+  EMC_MISS,
+  EMC_INSERT,
+  // megaflow classifier
+  MEGAFLOW_HIT,
+  MEGAFLOW_MISS,
+  MEGAFLOW_SUBTABLES_SEARCHED,
+  // batch / upcall boundary
+  BATCH_PACKETS,
+  BATCH_BAD_BUFFER,
+  UPCALL_MISS,
+  UPCALL_ACTION,
+  UPCALL_QUEUE_FULL,
+  // action execution
+  ACTION_DROP,
+  ACTION_BAD_ACTION,
+  ACTION_BAD_PORT,
+  ACTION_CLONE_NO_BUFFER,
+  ACTION_NO_HEADROOM,
+  ACTION_TTL_EXPIRED,
+  ACTION_SAMPLE_POOL,
+  ACTION_SAMPLE_TAKEN,
+  // transmit batching
+  TX_PACKETS,
+  TX_QUEUE_FULL,
+  // virtio rings
+  VIRTIO_BAD_DESCRIPTOR,
+  VIRTIO_BAD_ADDRESS,
+  VIRTIO_CHAIN_LOOP,
+  VIRTIO_NO_RX_BUFFER,
+  VIRTIO_TRUNCATED,
+  COUNT,
+}
+
+const COUNTER_NAMES: StaticArray<string> = [
+  "pool.exhausted",
+  "pool.double_free",
+  "pool.bad_id",
+  "parse.packets",
+  "parse.truncated_eth",
+  "parse.truncated_vlan",
+  "parse.truncated_arp",
+  "parse.truncated_ipv4",
+  "parse.bad_ipv4_version",
+  "parse.bad_ipv4_ihl",
+  "parse.bad_ipv4_total_length",
+  "parse.truncated_ipv6",
+  "parse.bad_ipv6_version",
+  "parse.truncated_ipv6_ext",
+  "parse.truncated_l4",
+  "parse.truncated_nd",
+  "parse.fragments",
+  "emc.hit",
+  "emc.miss",
+  "emc.insert",
+  "megaflow.hit",
+  "megaflow.miss",
+  "megaflow.subtables_searched",
+  "batch.packets",
+  "batch.bad_buffer",
+  "upcall.miss",
+  "upcall.action",
+  "upcall.queue_full",
+  "action.drop",
+  "action.bad_action",
+  "action.bad_port",
+  "action.clone_no_buffer",
+  "action.no_headroom",
+  "action.ttl_expired",
+  "action.sample_pool",
+  "action.sample_taken",
+  "tx.packets",
+  "tx.queue_full",
+  "virtio.bad_descriptor",
+  "virtio.bad_address",
+  "virtio.chain_loop",
+  "virtio.no_rx_buffer",
+  "virtio.truncated",
+];
+
+const counterValues = new StaticArray<u64>(Counter.COUNT);
+
+/** Adds n to counter c. */
+@inline export function count(c: Counter, n: u64 = 1): void {
+  unchecked((counterValues[c] += n));
+}
+
+export function counterGet(c: i32): u64 {
+  return c >= 0 && c < Counter.COUNT ? unchecked(counterValues[c]) : 0;
+}
+
+export function counterNamesLength(): i32 {
+  return COUNTER_NAMES.length;
+}
+
+export function counterNameOf(c: i32): string {
+  return c >= 0 && c < COUNTER_NAMES.length ? unchecked(COUNTER_NAMES[c]) : "";
+}
+
+export function countersReset(): void {
+  for (let i = 0; i < Counter.COUNT; i++) unchecked((counterValues[i] = 0));
+}

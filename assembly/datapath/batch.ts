@@ -1,0 +1,170 @@
+// The batch pipeline: one call processes up to BATCH_SIZE packets received on one port.
+//
+// What: rx ids → parse (key + layer offsets) → hash → exact-match cache → megaflow classifier
+//   → execute actions → per-port tx batches; packets that match no megaflow are misses.
+// Design: each stage is a loop over the whole batch (VPP/OVS style), so a stage's code and
+//   tables stay hot. Misses are moved to the front of the batch with their keys, as OVS's
+//   dp_netdev_input does, and go up to the control plane together; hits are executed in the
+//   same pass that compacts the misses (a hit's key slot is only reused after it ran).
+// Ownership: the caller fills rx ids (dpRxIds) with APP buffers and calls dpProcessBatch.
+//   Afterwards hits belong to tx batches / the upcall queue / the pool; the m misses stay APP,
+//   at dpRxIds[0..m) with keys at dpMissKey(i), until the caller hands each to dpExecuteMiss
+//   or poolFree. An id that is out of range or not APP is skipped and counted
+//   (batch.bad_buffer) and left where it was.
+// Threading: a WASM instance is one datapath thread; nothing here is shared.
+
+import { Counter, count } from "../counters/counters";
+import { KEY_SIZE, K_TCP_FLAGS, keyCopy } from "../key/flow-key";
+import { keyHash } from "../key/hash";
+import {
+  OWNER_APP,
+  bufInPort,
+  bufLen,
+  bufOwner,
+  bufSetInPort,
+  poolValid,
+} from "../buffers/pool";
+import { parsePacket } from "../parse/parser";
+import { emcInsert, emcLookup } from "../classify/emc";
+import { megaflowActions, megaflowActionsLen, megaflowCredit, megaflowLookup } from "../classify/megaflow";
+import { actionsExecute } from "../actions/execute";
+
+@inline export const BATCH_SIZE: u32 = 32;
+@inline const SKIP: i32 = -2;
+@inline const MISS: i32 = -1;
+
+let rxIds: usize = 0; // u32[BATCH_SIZE]
+let keys: usize = 0; // KEY_SIZE x BATCH_SIZE, 16-byte aligned
+let hashes: usize = 0; // u32[BATCH_SIZE]
+let flows: usize = 0; // i32[BATCH_SIZE]: megaflow id, MISS or SKIP
+let scratchKey: usize = 0; // one key for packet-outs
+
+export function batchInit(): void {
+  if (rxIds != 0) return;
+  rxIds = heap.alloc(BATCH_SIZE << 2);
+  keys = heap.alloc(<usize>KEY_SIZE * (BATCH_SIZE + 1));
+  scratchKey = keys + <usize>KEY_SIZE * BATCH_SIZE;
+  hashes = heap.alloc(BATCH_SIZE << 2);
+  flows = heap.alloc(BATCH_SIZE << 2);
+}
+
+@inline function keyAt(i: u32): usize {
+  return keys + <usize>i * KEY_SIZE;
+}
+@inline function idAt(i: u32): u32 {
+  return load<u32>(rxIds + (<usize>i << 2));
+}
+
+export function dpRxIds(): usize {
+  return rxIds;
+}
+
+export function dpMissKey(i: u32): usize {
+  return keyAt(i);
+}
+
+/** Processes rx ids [0, n) received on inPort at datapath time now (ms, wrapping).
+ *  Returns the number of misses m (at the front of the batch). */
+export function dpProcessBatch(inPort: u32, n: u32, now: u32): u32 {
+  if (n > BATCH_SIZE) {
+    count(Counter.BATCH_BAD_BUFFER, n - BATCH_SIZE);
+    n = BATCH_SIZE;
+  }
+  count(Counter.BATCH_PACKETS, n);
+
+  // Stage 1: parse and hash.
+  for (let i: u32 = 0; i < n; i++) {
+    const id = idAt(i);
+    if (!poolValid(id) || bufOwner(id) != OWNER_APP) {
+      count(Counter.BATCH_BAD_BUFFER);
+      store<i32>(flows + (<usize>i << 2), SKIP);
+      continue;
+    }
+    bufSetInPort(id, inPort);
+    const key = keyAt(i);
+    parsePacket(id, key);
+    store<u32>(hashes + (<usize>i << 2), keyHash(key));
+    store<i32>(flows + (<usize>i << 2), MISS);
+  }
+
+  // Stage 2: exact-match cache.
+  let emcMisses: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const fp = flows + (<usize>i << 2);
+    if (load<i32>(fp) == SKIP) continue;
+    const f = emcLookup(keyAt(i), load<u32>(hashes + (<usize>i << 2)));
+    store<i32>(fp, f);
+    if (f < 0) emcMisses++;
+  }
+  count(Counter.EMC_HIT, n - emcMisses);
+  count(Counter.EMC_MISS, emcMisses);
+
+  // Stage 3: megaflow classifier for what the cache missed; hits are cached.
+  if (emcMisses != 0) {
+    for (let i: u32 = 0; i < n; i++) {
+      const fp = flows + (<usize>i << 2);
+      if (load<i32>(fp) != MISS) continue;
+      const f = megaflowLookup(keyAt(i));
+      if (f >= 0) {
+        store<i32>(fp, f);
+        emcInsert(keyAt(i), load<u32>(hashes + (<usize>i << 2)), <u32>f);
+        count(Counter.MEGAFLOW_HIT);
+      } else {
+        count(Counter.MEGAFLOW_MISS);
+      }
+    }
+  }
+
+  // Stage 4: execute hits; move misses (id and key) to the front.
+  let m: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const f = load<i32>(flows + (<usize>i << 2));
+    const id = idAt(i);
+    if (f >= 0) {
+      const key = keyAt(i);
+      megaflowCredit(<u32>f, 1, bufLen(id), load<u16>(key + K_TCP_FLAGS), now);
+      actionsExecute(id, key, megaflowActions(<u32>f), megaflowActionsLen(<u32>f));
+    } else if (f == MISS) {
+      if (m != i) {
+        store<u32>(rxIds + (<usize>m << 2), id);
+        keyCopy(keyAt(m), keyAt(i));
+      }
+      m++;
+    }
+    // SKIP: the bad id is not ours; it is dropped from the batch untouched.
+  }
+  count(Counter.UPCALL_MISS, m);
+  return m;
+}
+
+/** Runs actions over miss i of the last batch (the caller hands its buffer back). */
+export function dpExecuteMiss(i: u32, list: usize, len: u32): void {
+  actionsExecute(idAt(i), keyAt(i), list, len);
+}
+
+/** Parses packet id as received on inPort and runs actions over it (packet-out, a handled
+ *  upcall, a test). The caller hands the buffer over. */
+export function dpExecute(id: u32, inPort: u32, list: usize, len: u32): void {
+  if (!poolValid(id) || bufOwner(id) != OWNER_APP) {
+    count(Counter.BATCH_BAD_BUFFER);
+    return;
+  }
+  bufSetInPort(id, inPort);
+  parsePacket(id, scratchKey);
+  actionsExecute(id, scratchKey, list, len);
+}
+
+/** Parses packet id into the scratch key and returns its address (trace, tests). */
+export function dpParse(id: u32): usize {
+  parsePacket(id, scratchKey);
+  return scratchKey;
+}
+
+/** Copies miss i's key to dst (the control plane's own copy). */
+export function dpCopyMissKey(i: u32, dst: usize): void {
+  keyCopy(dst, keyAt(i));
+}
+
+export function dpInPortOf(id: u32): u32 {
+  return bufInPort(id);
+}

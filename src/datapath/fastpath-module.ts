@@ -1,0 +1,55 @@
+// Loads the WASM fast path (build/wasmvs.wasm, built by `npm install` / `npm test`).
+//
+// What: compiles the module once per process and instantiates it as many times as asked; each
+//   instance is one datapath (its own memory, buffers, caches, counters).
+// Design: asc's generated "raw" bindings (build/wasmvs.js) adapt return values (u32 >>> 0,
+//   strings lifted from memory) and leave instantiation to us, so the same compiled
+//   WebAssembly.Module can be handed to worker threads. We chose them over
+//   @assemblyscript/loader because they are generated from the exports themselves (typed
+//   .d.ts included) and need no extra dependency.
+
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { instantiate } from "../../build/wasmvs.js";
+
+export type FastPath = Awaited<ReturnType<typeof instantiate>>;
+
+const WASM_FILES = {
+  release: new URL("../../build/wasmvs.wasm", import.meta.url),
+  debug: new URL("../../build/wasmvs.debug.wasm", import.meta.url),
+};
+
+const modules = new Map<string, WebAssembly.Module>();
+
+/** The compiled module ("release": -O3, no asserts; "debug": asserts and names). */
+export function fastPathModule(flavour: keyof typeof WASM_FILES = "release"): WebAssembly.Module {
+  let m = modules.get(flavour);
+  if (!m) {
+    m = new WebAssembly.Module(readFileSync(fileURLToPath(WASM_FILES[flavour])));
+    modules.set(flavour, m);
+  }
+  return m;
+}
+
+export interface FastPathOptions {
+  buffers?: number;
+  dataRoom?: number;
+  emcEntries?: number;
+  maxFlows?: number;
+  flavour?: keyof typeof WASM_FILES;
+}
+
+/** A new, initialised datapath instance. */
+export async function createFastPath(opts: FastPathOptions = {}): Promise<FastPath> {
+  const fp = await instantiate(fastPathModule(opts.flavour), {});
+  fp.dpInit(opts.buffers ?? 4096, opts.dataRoom ?? 0, opts.emcEntries ?? 8192, opts.maxFlows ?? 65536);
+  return fp;
+}
+
+/** Counter values by name (the table in assembly/counters/counters.ts). */
+export function readCounters(fp: FastPath): Record<string, bigint> {
+  const out: Record<string, bigint> = {};
+  const n = fp.counterCount();
+  for (let i = 0; i < n; i++) out[fp.counterName(i)] = BigInt(fp.counterValue(i));
+  return out;
+}
