@@ -1,0 +1,2 @@
+// classify exports: to be written (see assembly/classify/).
+export const classifyAbiVersion: i32 = 1;
