@@ -38,6 +38,13 @@ let keys: usize = 0; // KEY_SIZE x BATCH_SIZE, 16-byte aligned
 let hashes: usize = 0; // u32[BATCH_SIZE]
 let flows: usize = 0; // i32[BATCH_SIZE]: megaflow id, MISS or SKIP
 let scratchKey: usize = 0; // one key for packet-outs
+let emcEnabled: bool = true;
+
+/** Turns the exact-match cache on or off (off: every packet goes to the megaflow classifier,
+ *  as OVS's emc-insert-inv-prob=0 plus a flushed cache; benchmarks use it to time subtables). */
+export function dpSetEmcEnabled(on: bool): void {
+  emcEnabled = on;
+}
 
 export function batchInit(): void {
   if (rxIds != 0) return;
@@ -73,10 +80,12 @@ export function dpProcessBatch(inPort: u32, n: u32, now: u32): u32 {
   count(Counter.BATCH_PACKETS, n);
 
   // Stage 1: parse and hash.
+  let bad: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const id = idAt(i);
     if (!poolValid(id) || bufOwner(id) != OWNER_APP) {
       count(Counter.BATCH_BAD_BUFFER);
+      bad++;
       store<i32>(flows + (<usize>i << 2), SKIP);
       continue;
     }
@@ -88,16 +97,19 @@ export function dpProcessBatch(inPort: u32, n: u32, now: u32): u32 {
   }
 
   // Stage 2: exact-match cache.
-  let emcMisses: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    const fp = flows + (<usize>i << 2);
-    if (load<i32>(fp) == SKIP) continue;
-    const f = emcLookup(keyAt(i), load<u32>(hashes + (<usize>i << 2)));
-    store<i32>(fp, f);
-    if (f < 0) emcMisses++;
+  let emcMisses: u32 = n - bad;
+  if (emcEnabled) {
+    emcMisses = 0;
+    for (let i: u32 = 0; i < n; i++) {
+      const fp = flows + (<usize>i << 2);
+      if (load<i32>(fp) == SKIP) continue;
+      const f = emcLookup(keyAt(i), load<u32>(hashes + (<usize>i << 2)));
+      store<i32>(fp, f);
+      if (f < 0) emcMisses++;
+    }
+    count(Counter.EMC_HIT, n - bad - emcMisses);
+    count(Counter.EMC_MISS, emcMisses);
   }
-  count(Counter.EMC_HIT, n - emcMisses);
-  count(Counter.EMC_MISS, emcMisses);
 
   // Stage 3: megaflow classifier for what the cache missed; hits are cached.
   if (emcMisses != 0) {
@@ -107,7 +119,7 @@ export function dpProcessBatch(inPort: u32, n: u32, now: u32): u32 {
       const f = megaflowLookup(keyAt(i));
       if (f >= 0) {
         store<i32>(fp, f);
-        emcInsert(keyAt(i), load<u32>(hashes + (<usize>i << 2)), <u32>f);
+        if (emcEnabled) emcInsert(keyAt(i), load<u32>(hashes + (<usize>i << 2)), <u32>f);
         count(Counter.MEGAFLOW_HIT);
       } else {
         count(Counter.MEGAFLOW_MISS);

@@ -107,3 +107,7 @@ export function counterName(i: i32): string {
 export function counterValue(i: i32): u64 {
   return counterGet(i);
 }
+
+export { dpSetEmcEnabled } from "./batch";
+// In-module benchmark drivers (bench/ times them).
+export { benchTemplates, benchTemplateSetLength, benchParse, benchForward } from "./bench-loop";
