@@ -3,9 +3,9 @@
 // like on a shared, noisy machine. Flags: --quick (fewer, shorter runs), --no-anchors.
 
 import os from "node:os";
+import type { AnchorResult } from "./anchors/anchor-result.ts";
 import { measureOvsDpdk } from "./anchors/ovs-dpdk.ts";
 import { measureTestpmd } from "./anchors/testpmd.ts";
-import type { AnchorResult } from "./anchors/anchor-result.ts";
 import { type CaseResult, runFastPathCases } from "./fastpath.ts";
 
 const args = new Set(process.argv.slice(2));
@@ -59,7 +59,9 @@ async function main(): Promise<void> {
   console.log(`wasmvs fast-path benchmark — ${new Date().toISOString()}`);
   console.log(`machine: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, node ${process.version}`);
   console.log("method: single core, 64-byte Eth/IPv4/UDP frames in WASM memory, batches of 32, no I/O,");
-  console.log(`        warm-up then median of ${quick ? 3 : 7} runs; in-module drivers (assembly/datapath/bench-loop.ts)\n`);
+  console.log(
+    `        warm-up then median of ${quick ? 3 : 7} runs; in-module drivers (assembly/datapath/bench-loop.ts)\n`,
+  );
   const rows = await runFastPathCases({ quick });
   const anchors: AnchorResult[] = [];
   if (!args.has("--no-anchors")) {

@@ -17,7 +17,9 @@ export enum Counter {
   PARSE_PACKETS,
   PARSE_TRUNC_ETH,
   PARSE_TRUNC_VLAN,
+  PARSE_VLAN_TOO_DEEP,
   PARSE_TRUNC_ARP,
+  PARSE_BAD_ARP_FORMAT,
   PARSE_TRUNC_IPV4,
   PARSE_BAD_IPV4_VERSION,
   PARSE_BAD_IPV4_IHL,
@@ -26,7 +28,9 @@ export enum Counter {
   PARSE_BAD_IPV6_VERSION,
   PARSE_TRUNC_IPV6_EXT,
   PARSE_TRUNC_L4,
+  PARSE_BAD_TCP_OFFSET,
   PARSE_TRUNC_ND,
+  PARSE_BAD_ND_OPTION,
   PARSE_FRAGMENTS,
   // exact-match cache
   EMC_HIT,
@@ -36,6 +40,13 @@ export enum Counter {
   MEGAFLOW_HIT,
   MEGAFLOW_MISS,
   MEGAFLOW_SUBTABLES_SEARCHED,
+  MEGAFLOW_INSERT,
+  MEGAFLOW_INSERT_EXISTS,
+  MEGAFLOW_INSERT_FULL,
+  MEGAFLOW_INSERT_BAD_ACTIONS,
+  MEGAFLOW_REMOVE,
+  MEGAFLOW_EXPIRED,
+  MEGAFLOW_RERANK,
   // batch / upcall boundary
   BATCH_PACKETS,
   BATCH_BAD_BUFFER,
@@ -58,8 +69,15 @@ export enum Counter {
   VIRTIO_BAD_DESCRIPTOR,
   VIRTIO_BAD_ADDRESS,
   VIRTIO_CHAIN_LOOP,
+  VIRTIO_BAD_AVAIL_IDX,
+  VIRTIO_BAD_QUEUE,
+  VIRTIO_QUEUE_NOT_READY,
   VIRTIO_NO_RX_BUFFER,
-  VIRTIO_TRUNCATED,
+  VIRTIO_RX_TOO_SMALL,
+  VIRTIO_RX_PACKETS,
+  VIRTIO_TX_PACKETS,
+  VIRTIO_TX_EMPTY,
+  VIRTIO_TX_TOO_BIG,
   COUNT,
 }
 
@@ -70,7 +88,9 @@ const COUNTER_NAMES: StaticArray<string> = [
   "parse.packets",
   "parse.truncated_eth",
   "parse.truncated_vlan",
+  "parse.vlan_too_deep",
   "parse.truncated_arp",
+  "parse.bad_arp_format",
   "parse.truncated_ipv4",
   "parse.bad_ipv4_version",
   "parse.bad_ipv4_ihl",
@@ -79,7 +99,9 @@ const COUNTER_NAMES: StaticArray<string> = [
   "parse.bad_ipv6_version",
   "parse.truncated_ipv6_ext",
   "parse.truncated_l4",
+  "parse.bad_tcp_offset",
   "parse.truncated_nd",
+  "parse.bad_nd_option",
   "parse.fragments",
   "emc.hit",
   "emc.miss",
@@ -87,6 +109,13 @@ const COUNTER_NAMES: StaticArray<string> = [
   "megaflow.hit",
   "megaflow.miss",
   "megaflow.subtables_searched",
+  "megaflow.insert",
+  "megaflow.insert_exists",
+  "megaflow.insert_full",
+  "megaflow.insert_bad_actions",
+  "megaflow.remove",
+  "megaflow.expired",
+  "megaflow.rerank",
   "batch.packets",
   "batch.bad_buffer",
   "upcall.miss",
@@ -105,19 +134,29 @@ const COUNTER_NAMES: StaticArray<string> = [
   "virtio.bad_descriptor",
   "virtio.bad_address",
   "virtio.chain_loop",
+  "virtio.bad_avail_idx",
+  "virtio.bad_queue",
+  "virtio.queue_not_ready",
   "virtio.no_rx_buffer",
-  "virtio.truncated",
+  "virtio.rx_too_small",
+  "virtio.rx_packets",
+  "virtio.tx_packets",
+  "virtio.tx_empty",
+  "virtio.tx_too_big",
 ];
 
-const counterValues = new StaticArray<u64>(Counter.COUNT);
+// Raw static memory, not a managed StaticArray: touching a managed global makes every caller
+// push a shadow-stack frame for the GC, which the hot path cannot afford.
+const counterValues: usize = memory.data(<i32>Counter.COUNT * 8, 16);
 
 /** Adds n to counter c. */
 @inline export function count(c: Counter, n: u64 = 1): void {
-  unchecked((counterValues[c] += n));
+  const p = counterValues + (<usize>c << 3);
+  store<u64>(p, load<u64>(p) + n);
 }
 
 export function counterGet(c: i32): u64 {
-  return c >= 0 && c < Counter.COUNT ? unchecked(counterValues[c]) : 0;
+  return c >= 0 && c < Counter.COUNT ? load<u64>(counterValues + (<usize>c << 3)) : 0;
 }
 
 export function counterNamesLength(): i32 {
@@ -129,5 +168,5 @@ export function counterNameOf(c: i32): string {
 }
 
 export function countersReset(): void {
-  for (let i = 0; i < Counter.COUNT; i++) unchecked((counterValues[i] = 0));
+  memory.fill(counterValues, 0, <usize>Counter.COUNT * 8);
 }

@@ -31,6 +31,8 @@ import { megaflowInit } from "../classify/megaflow";
 import { txAudit, txBatchIds, txCount, txDrain, txDrainAll, txInit, txNextPort } from "./tx-batches";
 import { upcallAudit, upcallClear, upcallCount, upcallInit, upcallRecord } from "./upcall-queue";
 import { BATCH_SIZE, batchInit } from "./batch";
+import { portSetsClear } from "../actions/port-sets";
+import { samplerReset } from "../actions/sampler";
 
 export { dpProcessBatch, dpRxIds, dpMissKey, dpExecuteMiss, dpExecute, dpParse, dpCopyMissKey } from "./batch";
 
@@ -44,6 +46,8 @@ export function dpInit(nBufs: u32, dataRoom: u32, emcEntries: u32, maxFlows: u32
   batchInit();
   emcInit(emcEntries);
   megaflowInit(maxFlows);
+  portSetsClear();
+  samplerReset();
   countersReset();
 }
 

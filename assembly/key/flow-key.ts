@@ -17,7 +17,7 @@
 //    4     4  PRESENT      u32 LE      presence bits P_* below
 //    8     6  ETH_DST                  wire order
 //   14     6  ETH_SRC                  wire order
-//   20     2  ETH_TYPE     be16        ethertype after all VLAN tags (0x05ff-: 802.3 -> 0)
+//   20     2  ETH_TYPE     be16        ethertype after the VLAN tags; 802.3 (< 0x0600) -> 0x05ff
 //   22     2  VLAN_TCI     be16        outer tag TCI (PCP|DEI|VID) as on the wire
 //   24     2  VLAN_TPID    be16        outer tag TPID (0x8100 or 0x88a8), 0 if untagged
 //   26     2  VLAN2_TCI    be16        inner tag TCI of a QinQ frame

@@ -41,7 +41,7 @@ export interface FastPathOptions {
 
 /** A new, initialised datapath instance. */
 export async function createFastPath(opts: FastPathOptions = {}): Promise<FastPath> {
-  const fp = await instantiate(fastPathModule(opts.flavour), {});
+  const fp = await instantiate(fastPathModule(opts.flavour), { env: {} });
   fp.dpInit(opts.buffers ?? 4096, opts.dataRoom ?? 0, opts.emcEntries ?? 8192, opts.maxFlows ?? 65536);
   return fp;
 }

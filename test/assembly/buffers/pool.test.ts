@@ -78,9 +78,15 @@ describe("packet buffer pool", () => {
     const fp = await createFastPath({ buffers: 32 });
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.oneof(fc.constant({ op: "alloc" as const }), fc.nat(40).map((i) => ({ op: "free" as const, i }))), {
-          maxLength: 200,
-        }),
+        fc.array(
+          fc.oneof(
+            fc.constant({ op: "alloc" as const }),
+            fc.nat(40).map((i) => ({ op: "free" as const, i })),
+          ),
+          {
+            maxLength: 200,
+          },
+        ),
         async (ops) => {
           fp.dpInit(32, 0, 64, 64);
           const held: number[] = [];

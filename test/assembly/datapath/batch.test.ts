@@ -117,7 +117,10 @@ describe("batch pipeline", () => {
   it("processes at most BATCH_SIZE packets per call", async () => {
     const fp = await createFastPath({ buffers: 64 });
     expect(fp.dpBatchSize()).toBe(32);
-    const ids = receive(fp, Array.from({ length: 32 }, (_, i) => udpFrame(i)));
+    const ids = receive(
+      fp,
+      Array.from({ length: 32 }, (_, i) => udpFrame(i)),
+    );
     expect(fp.dpProcessBatch(IN_PORT, 40, 1)).toBe(32);
     expect(readCounters(fp)["batch.bad_buffer"]).toBe(8n);
     for (const id of ids) fp.bufferFree(id);
