@@ -57,3 +57,40 @@ export class Rng {
     return b;
   }
 }
+
+function macBytes(mac: string): number[] {
+  return mac.split(":").map((h) => Number.parseInt(h, 16));
+}
+
+/** An Ethernet frame with the given MACs, optional 802.1Q tag, and an IPv4/UDP-looking body. */
+export function ethFrame(opts: {
+  dst: string;
+  src: string;
+  vid?: number;
+  pcp?: number;
+  tpid?: number;
+  ethType?: number;
+  len?: number;
+}): Uint8Array {
+  const tagged = opts.vid !== undefined;
+  const len = Math.max(opts.len ?? 64, tagged ? 18 : 14);
+  const f = new Uint8Array(len);
+  const v = new DataView(f.buffer);
+  f.set(macBytes(opts.dst), 0);
+  f.set(macBytes(opts.src), 6);
+  let o = 12;
+  if (tagged) {
+    v.setUint16(12, opts.tpid ?? 0x8100);
+    v.setUint16(14, ((opts.pcp ?? 0) << 13) | (opts.vid ?? 0));
+    o = 16;
+  }
+  v.setUint16(o, opts.ethType ?? 0x88b5); // IEEE local experimental ethertype: no L3 parsing
+  for (let i = o + 2; i < len; i++) f[i] = i & 0xff;
+  return f;
+}
+
+/** The 802.1Q VID of a frame, or null when untagged. */
+export function frameVid(f: Uint8Array): number | null {
+  const t = (f[12] << 8) | f[13];
+  return t === 0x8100 || t === 0x88a8 ? ((f[14] << 8) | f[15]) & 0xfff : null;
+}
