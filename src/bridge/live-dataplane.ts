@@ -1,0 +1,267 @@
+// The live dataplane: joins the configuration service to the datapath worker and ofproto.
+//
+// What: subscribes to SwitchService events and turns them into datapath work — a bridge gets
+//   its MAC table and its LOCAL (internal) port; a port gets a datapath port number, a backend
+//   in the worker (tap / system / internal) and its VLAN policy in ofproto. It answers the
+//   service's DataplaneView questions (port counters, the FDB, FDB flushes).
+// Design: events arrive synchronously; attaching a port is asynchronous (the worker opens the
+//   device), so operations run one at a time through a promise queue in event order, and a
+//   failure is logged with the port's name (the configuration stays; the port is just not
+//   attached — `port stats` then says so).
+// Threading: main thread.
+
+import type { Logger } from "pino";
+import type { BridgeConfig, PortConfig } from "../config/model.ts";
+import { DEFAULT_MAC_AGING_SECONDS, DEFAULT_MAC_TABLE_SIZE } from "../config/model.ts";
+import { type DatapathOptions, DatapathRuntime } from "../datapath/runtime/datapath-runtime.ts";
+import { policyOf } from "../ofproto/normal/vlan-policy.ts";
+import { Ofproto } from "../ofproto/ofproto.ts";
+import { netdevInfo } from "../ports/netdev-info.ts";
+import type { DataplaneView, FdbEntry, FdbFlushFilter, PortStats } from "../switch/dataplane-view.ts";
+import type { SwitchService } from "../switch/switch-service.ts";
+
+const MAX_DP_PORTS = 1024;
+const LOCAL = "LOCAL";
+
+interface AttachedPort {
+  dpPort: number;
+  bridge: string;
+  name: string;
+  netdev: string;
+  attached: boolean;
+  error?: string;
+}
+
+export interface LiveDataplaneOptions extends DatapathOptions {
+  /** Give each bridge its LOCAL internal port (a TAP named after the bridge), as OVS does. */
+  internalPorts?: boolean;
+}
+
+export class LiveDataplane implements DataplaneView {
+  readonly ofproto = new Ofproto();
+  private readonly ports = new Map<string, AttachedPort>(); // "bridge/port"
+  private readonly usedDp = new Set<number>();
+  private readonly bridgeConfigs = new Map<string, BridgeConfig>();
+  private queue: Promise<void> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
+
+  private constructor(
+    private readonly runtime: DatapathRuntime,
+    private readonly logger: Logger,
+    private readonly opts: LiveDataplaneOptions,
+  ) {
+    this.ofproto.attach(runtime);
+    this.timer = setInterval(() => this.ofproto.tick(), 1000);
+    this.timer.unref();
+  }
+
+  static async start(logger: Logger, opts: LiveDataplaneOptions = {}): Promise<LiveDataplane> {
+    let dp: LiveDataplane | undefined;
+    const runtime = await DatapathRuntime.start(
+      {
+        onMiss: (p, k, b) => dp?.ofproto.onMiss(p, k, b),
+        onActionUpcall: () => dp?.ofproto.onActionUpcall(),
+        onFlowStats: (h, u, p, b) => dp?.ofproto.onFlowStats(h, u, p, b),
+        onFlowGone: (h, w) => dp?.ofproto.onFlowGone(h, w),
+      },
+      opts,
+    );
+    dp = new LiveDataplane(runtime, logger, opts);
+    return dp;
+  }
+
+  /** Follows the service's configuration from now on (subscribe before service.start()). */
+  follow(service: SwitchService): void {
+    service.on("bridge-added", (e) => this.enqueue(() => this.addBridge(e.bridge)));
+    service.on("bridge-removed", (e) => this.enqueue(() => this.removeBridge(e.bridge)));
+    service.on("bridge-changed", (e) => this.enqueue(async () => this.changeBridge(e.new)));
+    service.on("port-added", (e) => this.enqueue(() => this.addPort(e.bridge, e.port)));
+    service.on("port-removed", (e) => this.enqueue(() => this.removePort(e.bridge, e.port.name)));
+    service.on("port-changed", (e) => this.enqueue(async () => this.changePort(e.bridge, e.new)));
+  }
+
+  /** Resolves when every configuration change so far has reached the datapath. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  private enqueue(op: () => Promise<void>): void {
+    this.queue = this.queue.then(op).catch((e: Error) => this.logger.error({ err: e }, "dataplane update failed"));
+  }
+
+  private allocDp(): number {
+    for (let i = 1; i < MAX_DP_PORTS; i++) {
+      if (!this.usedDp.has(i)) {
+        this.usedDp.add(i);
+        return i;
+      }
+    }
+    throw new Error(`no free datapath port (limit ${MAX_DP_PORTS - 1})`);
+  }
+
+  private async addBridge(b: BridgeConfig): Promise<void> {
+    this.ofproto.addBridge(
+      b.name,
+      b.macAgingSeconds || DEFAULT_MAC_AGING_SECONDS,
+      b.macTableSize || DEFAULT_MAC_TABLE_SIZE,
+    );
+    if (this.opts.internalPorts ?? true) {
+      await this.attach(b.name, LOCAL, b.name, { type: "internal", name: b.name }, policyOf("trunk", 0, []), true);
+    }
+    this.changeBridge(b);
+  }
+
+  private changeBridge(b: BridgeConfig): void {
+    const br = this.ofproto.bridges.get(b.name);
+    if (!br) return;
+    this.bridgeConfigs.set(b.name, b);
+    br.macs.configure(
+      {
+        agingSeconds: b.macAgingSeconds || DEFAULT_MAC_AGING_SECONDS,
+        maxEntries: b.macTableSize || DEFAULT_MAC_TABLE_SIZE,
+      },
+      this.ofproto.now(),
+    );
+    this.syncStaticMacs(b.name);
+  }
+
+  /** Static MACs of the bridge's configuration, for the ports attached so far. */
+  private syncStaticMacs(bridge: string): void {
+    const br = this.ofproto.bridges.get(bridge);
+    const b = this.bridgeConfigs.get(bridge);
+    if (!br || !b) return;
+    for (const e of br.macs.list(this.ofproto.now())) if (e.isStatic) br.macs.removeStatic(e.vlan, e.mac);
+    for (const s of b.staticMacs) {
+      const p = this.ports.get(`${b.name}/${s.port}`);
+      if (p) br.macs.addStatic(s.vlan, s.mac, p.dpPort);
+    }
+  }
+
+  private async removeBridge(b: BridgeConfig): Promise<void> {
+    const local = this.ports.get(`${b.name}/${LOCAL}`);
+    if (local) await this.detach(local);
+    this.ofproto.removeBridge(b.name);
+    this.bridgeConfigs.delete(b.name);
+  }
+
+  private async addPort(bridge: string, p: PortConfig): Promise<void> {
+    const type = p.type === "representor" ? "system" : p.type;
+    if (type !== "tap" && type !== "system" && type !== "internal") {
+      this.logger.warn({ bridge, port: p.name, type: p.type }, "port type not supported by the datapath yet");
+      return;
+    }
+    await this.attach(
+      bridge,
+      p.name,
+      p.name,
+      { type, name: p.name },
+      policyOf(p.vlanMode, p.tag, p.trunks),
+      !p.adminDown,
+    );
+  }
+
+  private async attach(
+    bridge: string,
+    name: string,
+    netdev: string,
+    spec: { type: string; name: string },
+    policy: ReturnType<typeof policyOf>,
+    up: boolean,
+  ): Promise<void> {
+    const dpPort = this.allocDp();
+    const rec: AttachedPort = { dpPort, bridge, name, netdev, attached: false };
+    this.ports.set(`${bridge}/${name}`, rec);
+    try {
+      await this.runtime.addPort(dpPort, spec);
+      rec.attached = true;
+      this.ofproto.setPort(bridge, { dpPort, name, policy, up });
+      this.syncStaticMacs(bridge);
+      this.logger.info({ bridge, port: name, dpPort }, "port attached");
+    } catch (e) {
+      rec.error = (e as Error).message;
+      this.logger.error({ bridge, port: name, err: rec.error }, "port could not be attached");
+    }
+  }
+
+  private async removePort(bridge: string, name: string): Promise<void> {
+    const rec = this.ports.get(`${bridge}/${name}`);
+    if (rec) await this.detach(rec);
+  }
+
+  private async detach(rec: AttachedPort): Promise<void> {
+    this.ports.delete(`${rec.bridge}/${rec.name}`);
+    this.ofproto.removePort(rec.bridge, rec.dpPort);
+    if (rec.attached) await this.runtime.removePort(rec.dpPort);
+    this.usedDp.delete(rec.dpPort);
+    this.logger.info({ bridge: rec.bridge, port: rec.name }, "port detached");
+  }
+
+  private changePort(bridge: string, p: PortConfig): void {
+    const rec = this.ports.get(`${bridge}/${p.name}`);
+    if (!rec?.attached) return;
+    this.ofproto.setPort(bridge, {
+      dpPort: rec.dpPort,
+      name: p.name,
+      policy: policyOf(p.vlanMode, p.tag, p.trunks),
+      up: !p.adminDown,
+    });
+  }
+
+  async portStats(bridge: string, port: string): Promise<PortStats> {
+    const rec = this.ports.get(`${bridge}/${port}`);
+    if (!rec) throw new Error(`port ${port} is not attached to the datapath`);
+    if (!rec.attached) throw new Error(`port ${port} could not be attached: ${rec.error}`);
+    const s = await this.runtime.portStats(rec.dpPort);
+    let linkUp = false;
+    let mtu = 0;
+    try {
+      const info = netdevInfo(rec.netdev);
+      linkUp = info.linkUp;
+      mtu = info.mtu;
+    } catch {
+      // the device went away under us: report it down
+    }
+    return {
+      rxPackets: s.rxPackets,
+      rxBytes: s.rxBytes,
+      rxDropped: s.rxDrops,
+      rxErrors: s.rxErrors,
+      txPackets: s.txPackets,
+      txBytes: s.txBytes,
+      txDropped: s.txDrops,
+      txErrors: s.txErrors,
+      linkUp,
+      mtu,
+    };
+  }
+
+  private portName(bridge: string, dpPort: number): string {
+    return this.ofproto.bridges.get(bridge)?.ports.get(dpPort)?.name ?? `#${dpPort}`;
+  }
+
+  fdb(bridge: string): FdbEntry[] {
+    const br = this.ofproto.bridges.get(bridge);
+    if (!br) return [];
+    return br.macs.list(this.ofproto.now()).map((e) => ({
+      vlan: e.vlan,
+      mac: e.mac,
+      port: this.portName(bridge, e.port),
+      ageSeconds: e.ageSeconds,
+      static: e.isStatic,
+    }));
+  }
+
+  fdbFlush(bridge: string, filter: FdbFlushFilter): number {
+    const br = this.ofproto.bridges.get(bridge);
+    if (!br) return 0;
+    const port = filter.port === undefined ? undefined : this.ports.get(`${bridge}/${filter.port}`)?.dpPort;
+    if (filter.port !== undefined && port === undefined) return 0;
+    return br.macs.flush({ port, vlan: filter.vlan });
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.queue;
+    await this.runtime.stop();
+  }
+}

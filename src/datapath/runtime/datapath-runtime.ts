@@ -1,0 +1,242 @@
+// The control plane's handle on the datapath worker: starts it, manages its ports, installs
+// megaflows and packet-outs down one ring and delivers what comes up the other.
+//
+// What: DatapathRuntime.start(opts, sink) spawns datapath-worker.ts with two SPSC rings and an
+//   eventfd; `sink` receives misses, action upcalls, flow stats and flow removals.
+// Design: per-flow traffic goes through the shared-memory rings (no structured clone, no event
+//   loop hop on the worker side); rare requests (ports, stats) go over a MessagePort with
+//   request ids. After writing to the down ring or posting a request, the eventfd wakes the
+//   worker out of poll().
+// Threading: main thread. The up ring is consumed here, the down ring produced here.
+
+import { MessageChannel, Worker } from "node:worker_threads";
+import type { PortStats } from "../../ports/port-backend.ts";
+import { libc } from "../../sys/libc.ts";
+import { eventfdOpen, eventfdSignal } from "../../sys/poll.ts";
+import { KEY_SIZE } from "../flow-key.ts";
+import type { DatapathWorkerData } from "./datapath-worker.ts";
+import {
+  DOWN_DELETE,
+  DOWN_EXECUTE,
+  DOWN_FLUSH,
+  DOWN_INSTALL,
+  executeLength,
+  FLOW_GONE_RECORD,
+  FLOW_STATS_RECORD,
+  installLength,
+  UP_ACTION,
+  UP_FLOW_GONE,
+  UP_FLOW_STATS,
+  UP_MISS,
+} from "./ring-messages.ts";
+import { SpscRing } from "./spsc-ring.ts";
+import type { WorkerReply, WorkerRequestBody } from "./worker-protocol.ts";
+
+export interface DatapathSink {
+  onMiss(inPort: number, key: Uint8Array, packet: Uint8Array): void;
+  onActionUpcall(reason: number, userdata: number, key: Uint8Array, packet: Uint8Array): void;
+  onFlowStats(handle: number, used: number, packets: number, bytes: number): void;
+  onFlowGone(handle: number, why: number, packets: number, bytes: number): void;
+}
+
+export interface DatapathOptions {
+  buffers?: number;
+  maxFlows?: number;
+  /** Megaflows unused this long leave the fast path (OVS: 10 s). */
+  idleMs?: number;
+  ringBytes?: number;
+}
+
+export class DatapathRuntime {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private stopped = false;
+  private readonly pump: Promise<void>;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly control: MessageChannel["port1"],
+    private readonly up: SpscRing,
+    private readonly down: SpscRing,
+    private readonly wakeFd: number,
+    private readonly sink: DatapathSink,
+  ) {
+    control.on("message", (r: WorkerReply) => {
+      const p = this.pending.get(r.id);
+      if (!p) return;
+      this.pending.delete(r.id);
+      if (r.ok) p.resolve(r.result);
+      else p.reject(new Error(r.error));
+    });
+    worker.on("error", (e) => {
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    });
+    this.pump = this.pumpUp();
+  }
+
+  static async start(sink: DatapathSink, opts: DatapathOptions = {}): Promise<DatapathRuntime> {
+    const ringBytes = opts.ringBytes ?? 8 << 20;
+    const up = SpscRing.create(ringBytes);
+    const down = SpscRing.create(ringBytes);
+    const wakeFd = eventfdOpen();
+    const { port1, port2 } = new MessageChannel();
+    const data: DatapathWorkerData = {
+      up: up.sab,
+      down: down.sab,
+      control: port2,
+      wakeFd,
+      buffers: opts.buffers ?? 8192,
+      maxFlows: opts.maxFlows ?? 200_000,
+      idleMs: opts.idleMs ?? 10_000,
+    };
+    const worker = new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), {
+      workerData: { ...data, entry: new URL("./datapath-worker.ts", import.meta.url).href },
+      transferList: [port2],
+    });
+    const rt = new DatapathRuntime(worker, port1, up, down, wakeFd, sink);
+    await rt.request({ op: "counters" }); // the worker is up and its fast path initialised
+    return rt;
+  }
+
+  private request<T>(body: WorkerRequestBody): Promise<T> {
+    if (this.stopped) return Promise.reject(new Error("the datapath is stopped"));
+    const id = this.nextId++;
+    const p = new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    });
+    this.control.postMessage({ id, ...body });
+    eventfdSignal(this.wakeFd);
+    return p;
+  }
+
+  addPort(dpPort: number, spec: unknown): Promise<{ fd: number }> {
+    return this.request({ op: "add-port", dpPort, spec });
+  }
+  removePort(dpPort: number): Promise<boolean> {
+    return this.request({ op: "del-port", dpPort });
+  }
+  portStats(dpPort: number): Promise<PortStats> {
+    return this.request({ op: "port-stats", dpPort });
+  }
+  counters(): Promise<Record<string, number>> {
+    return this.request({ op: "counters" });
+  }
+
+  /** Installs megaflow `handle` (key & mask → actions); with a packet, also runs it through. */
+  install(
+    handle: number,
+    key: Uint8Array,
+    mask: Uint8Array,
+    actions: Uint8Array,
+    packet?: { inPort: number; bytes: Uint8Array },
+  ): boolean {
+    const plen = packet?.bytes.length ?? 0;
+    const ok = this.down.tryWrite(DOWN_INSTALL, installLength(actions.length, plen), (v, b, o) => {
+      v.setUint32(o, handle, true);
+      b.set(key, o + 4);
+      b.set(mask, o + 4 + KEY_SIZE);
+      v.setUint32(o + 4 + 2 * KEY_SIZE, actions.length, true);
+      const ao = o + 8 + 2 * KEY_SIZE;
+      b.set(actions, ao);
+      v.setUint32(ao + actions.length, packet?.inPort ?? 0, true);
+      v.setUint32(ao + actions.length + 4, plen, true);
+      if (packet) b.set(packet.bytes, ao + actions.length + 8);
+    });
+    this.wake();
+    return ok;
+  }
+
+  /** Runs actions over a packet as if received on inPort (packet-out). */
+  execute(inPort: number, actions: Uint8Array, packet: Uint8Array): boolean {
+    const ok = this.down.tryWrite(DOWN_EXECUTE, executeLength(actions.length, packet.length), (v, b, o) => {
+      v.setUint32(o, inPort, true);
+      v.setUint32(o + 4, actions.length, true);
+      b.set(actions, o + 8);
+      v.setUint32(o + 8 + actions.length, packet.length, true);
+      b.set(packet, o + 12 + actions.length);
+    });
+    this.wake();
+    return ok;
+  }
+
+  deleteFlow(handle: number): boolean {
+    const ok = this.down.tryWrite(DOWN_DELETE, 4, (v, _b, o) => v.setUint32(o, handle, true));
+    this.wake();
+    return ok;
+  }
+
+  flushFlows(): boolean {
+    const ok = this.down.tryWrite(DOWN_FLUSH, 0, () => {});
+    this.wake();
+    return ok;
+  }
+
+  private wake(): void {
+    eventfdSignal(this.wakeFd);
+  }
+
+  private async pumpUp(): Promise<void> {
+    while (!this.stopped) {
+      await this.up.waitAsync(200);
+      this.up.read((type, v, b, o) => this.dispatchUp(type, v, b, o), 1024);
+      if (this.up.pending) await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private dispatchUp(type: number, v: DataView, b: Uint8Array, o: number): void {
+    const s = this.sink;
+    if (type === UP_MISS) {
+      const len = v.getUint32(o + 4 + KEY_SIZE, true);
+      s.onMiss(
+        v.getUint32(o, true),
+        b.slice(o + 4, o + 4 + KEY_SIZE),
+        b.slice(o + 8 + KEY_SIZE, o + 8 + KEY_SIZE + len),
+      );
+    } else if (type === UP_ACTION) {
+      const len = v.getUint32(o + 8 + KEY_SIZE, true);
+      s.onActionUpcall(
+        v.getUint32(o, true),
+        v.getUint32(o + 4, true),
+        b.slice(o + 8, o + 8 + KEY_SIZE),
+        b.slice(o + 12 + KEY_SIZE, o + 12 + KEY_SIZE + len),
+      );
+    } else if (type === UP_FLOW_STATS) {
+      const n = v.getUint32(o, true);
+      for (let j = 0; j < n; j++) {
+        const r = o + 4 + j * FLOW_STATS_RECORD;
+        s.onFlowStats(
+          v.getUint32(r, true),
+          v.getUint32(r + 4, true),
+          v.getFloat64(r + 8, true),
+          v.getFloat64(r + 16, true),
+        );
+      }
+    } else if (type === UP_FLOW_GONE) {
+      const n = v.getUint32(o, true);
+      for (let j = 0; j < n; j++) {
+        const r = o + 4 + j * FLOW_GONE_RECORD;
+        s.onFlowGone(
+          v.getUint32(r, true),
+          v.getUint32(r + 4, true),
+          v.getFloat64(r + 8, true),
+          v.getFloat64(r + 16, true),
+        );
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.request({ op: "shutdown" });
+    } catch {
+      // the worker may already be gone
+    }
+    this.stopped = true;
+    await this.pump;
+    await this.worker.terminate();
+    this.control.close();
+    libc.close(this.wakeFd);
+  }
+}

@@ -1,0 +1,331 @@
+// The datapath worker: one thread that owns a fast-path instance and its ports' I/O.
+//
+// What: a loop that waits in poll() on every port's fd and an eventfd the control plane
+//   signals, then, for each ready port: receive a batch into WASM buffers → dpProcessBatch →
+//   transmit every tx batch → send misses and action upcalls up the ring. It applies what
+//   comes down the other ring (megaflow installs with the packet that missed, packet-outs,
+//   deletes, flushes) and answers port management requests on a MessagePort, read
+//   synchronously (receiveMessageOnPort) so the loop never has to return to the event loop.
+// Design: the worker knows nothing of OpenFlow or NORMAL: the control plane translates and
+//   names each megaflow by a handle it chose; the worker maps handles to fast-path ids, feeds
+//   flow stats back every STATS_INTERVAL_MS and expires idle megaflows itself.
+// Threading: everything here runs on the worker thread; the rings are SPSC (we produce `up`,
+//   consume `down`); the eventfd is written by the main thread.
+
+import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { openPortBackend, type PortBackendSpec } from "../../ports/backends.ts";
+import type { PortBackend } from "../../ports/port-backend.ts";
+import { eventfdDrain, PollSet } from "../../sys/poll.ts";
+import { createFastPath, type FastPath, readCounters } from "../fastpath-module.ts";
+import { KEY_SIZE } from "../flow-key.ts";
+import {
+  DOWN_DELETE,
+  DOWN_EXECUTE,
+  DOWN_FLUSH,
+  DOWN_INSTALL,
+  FLOW_GONE_RECORD,
+  FLOW_STATS_RECORD,
+  GONE_IDLE,
+  GONE_REJECTED,
+  UP_ACTION,
+  UP_FLOW_GONE,
+  UP_FLOW_STATS,
+  UP_MISS,
+} from "./ring-messages.ts";
+import { SpscRing } from "./spsc-ring.ts";
+import type { WorkerReply, WorkerRequest } from "./worker-protocol.ts";
+
+export interface DatapathWorkerData {
+  up: SharedArrayBuffer;
+  down: SharedArrayBuffer;
+  control: MessagePort;
+  wakeFd: number;
+  buffers: number;
+  maxFlows: number;
+  idleMs: number;
+}
+
+const STATS_INTERVAL_MS = 1000;
+const POLL_TIMEOUT_MS = 100;
+
+class DatapathWorker {
+  private readonly ports = new Map<number, PortBackend>();
+  private readonly pollSet = new PollSet();
+  private readonly handleToId = new Map<number, number>();
+  private idToHandle: Int32Array;
+  private readonly scratch: number;
+  private lastStats = 0;
+  private running = true;
+  private readonly start = Date.now();
+
+  constructor(
+    private readonly fp: FastPath,
+    private readonly up: SpscRing,
+    private readonly down: SpscRing,
+    private readonly data: DatapathWorkerData,
+  ) {
+    this.idToHandle = new Int32Array(data.maxFlows + 1).fill(-1);
+    this.scratch = fp.classifyScratch();
+    this.pollSet.add(data.wakeFd);
+  }
+
+  /** The datapath clock: ms since the worker started, wrapping at 2^32. */
+  private now(): number {
+    return (Date.now() - this.start) >>> 0;
+  }
+
+  run(): void {
+    while (this.running) {
+      this.pollSet.wait(POLL_TIMEOUT_MS);
+      eventfdDrain(this.data.wakeFd);
+      this.handleControl();
+      this.applyDown();
+      for (const [dpPort, port] of this.ports) this.serviceReceive(dpPort, port);
+      const t = this.now();
+      if ((t - this.lastStats) >>> 0 >= STATS_INTERVAL_MS) {
+        this.lastStats = t;
+        this.reportFlowStats(t);
+      }
+    }
+  }
+
+  private serviceReceive(dpPort: number, port: PortBackend): void {
+    const fp = this.fp;
+    const batch = fp.dpBatchSize();
+    for (let round = 0; round < 8; round++) {
+      const n = port.receive(batch);
+      if (n === 0) break;
+      const misses = fp.dpProcessBatch(dpPort, n, this.now());
+      this.transmitAll();
+      this.sendMisses(dpPort, misses);
+      this.sendActionUpcalls();
+      if (n < batch) break;
+    }
+  }
+
+  private transmitAll(): void {
+    const fp = this.fp;
+    for (let p = fp.txNextPort(0); p >= 0; p = fp.txNextPort(p + 1)) {
+      const port = this.ports.get(p);
+      if (port) port.transmit(new Uint32Array(fp.memory.buffer, fp.txBatchIds(p), fp.txCount(p)), fp.txCount(p));
+      fp.txDrain(p);
+    }
+  }
+
+  private sendMisses(dpPort: number, misses: number): void {
+    if (misses === 0) return;
+    const fp = this.fp;
+    const ids = new Uint32Array(fp.memory.buffer, fp.dpRxIds(), misses);
+    const mem = new Uint8Array(fp.memory.buffer);
+    for (let i = 0; i < misses; i++) {
+      const id = ids[i];
+      const len = fp.bufferLength(id);
+      const data = fp.bufferData(id);
+      const key = fp.dpMissKey(i);
+      this.up.tryWrite(UP_MISS, 4 + KEY_SIZE + 4 + len, (v, b, o) => {
+        v.setUint32(o, dpPort, true);
+        b.set(mem.subarray(key, key + KEY_SIZE), o + 4);
+        v.setUint32(o + 4 + KEY_SIZE, len, true);
+        b.set(mem.subarray(data, data + len), o + 8 + KEY_SIZE);
+      });
+      fp.bufferFree(id);
+    }
+    this.up.ring();
+  }
+
+  private sendActionUpcalls(): void {
+    const fp = this.fp;
+    const n = fp.upcallCount();
+    if (n === 0) return;
+    const mem = new Uint8Array(fp.memory.buffer);
+    const view = new DataView(fp.memory.buffer);
+    for (let i = 0; i < n; i++) {
+      const r = fp.upcallRecord(i);
+      const id = view.getUint32(r, true);
+      const len = fp.bufferLength(id);
+      const data = fp.bufferData(id);
+      this.up.tryWrite(UP_ACTION, 8 + KEY_SIZE + 4 + len, (v, b, o) => {
+        v.setUint32(o, view.getUint32(r + 4, true), true);
+        v.setUint32(o + 4, view.getUint32(r + 8, true), true);
+        b.set(mem.subarray(r + 16, r + 16 + KEY_SIZE), o + 8);
+        v.setUint32(o + 8 + KEY_SIZE, len, true);
+        b.set(mem.subarray(data, data + len), o + 12 + KEY_SIZE);
+      });
+    }
+    fp.upcallClear();
+    this.up.ring();
+  }
+
+  /** Copies a packet into a fresh buffer; -1 when the pool is empty. */
+  private packetIn(bytes: Uint8Array, off: number, len: number): number {
+    const id = this.fp.bufferAlloc();
+    if (id < 0) return -1;
+    new Uint8Array(this.fp.memory.buffer, this.fp.bufferData(id), len).set(bytes.subarray(off, off + len));
+    this.fp.bufferSetLength(id, len);
+    return id;
+  }
+
+  private applyDown(): void {
+    const fp = this.fp;
+    const s = this.scratch;
+    let touched = false;
+    this.down.read((type, v, b, o) => {
+      touched = true;
+      const mem = new Uint8Array(fp.memory.buffer);
+      if (type === DOWN_INSTALL) {
+        const handle = v.getUint32(o, true);
+        mem.set(b.subarray(o + 4, o + 4 + 2 * KEY_SIZE), s);
+        const alen = v.getUint32(o + 4 + 2 * KEY_SIZE, true);
+        const ao = o + 8 + 2 * KEY_SIZE;
+        mem.set(b.subarray(ao, ao + alen), s + 2 * KEY_SIZE);
+        const id = fp.megaflowInsertAt(s, s + KEY_SIZE, s + 2 * KEY_SIZE, alen, this.now());
+        if (id >= 0) {
+          this.handleToId.set(handle, id);
+          this.idToHandle[id] = handle;
+        } else {
+          this.reportGone([[handle, GONE_REJECTED, 0, 0]]);
+        }
+        const inPort = v.getUint32(ao + alen, true);
+        const len = v.getUint32(ao + alen + 4, true);
+        if (len > 0) {
+          const pkt = this.packetIn(b, ao + alen + 8, len);
+          if (pkt >= 0) fp.dpExecute(pkt, inPort, s + 2 * KEY_SIZE, alen);
+        }
+      } else if (type === DOWN_EXECUTE) {
+        const inPort = v.getUint32(o, true);
+        const alen = v.getUint32(o + 4, true);
+        mem.set(b.subarray(o + 8, o + 8 + alen), s + 2 * KEY_SIZE);
+        const len = v.getUint32(o + 8 + alen, true);
+        const pkt = this.packetIn(b, o + 12 + alen, len);
+        if (pkt >= 0) fp.dpExecute(pkt, inPort, s + 2 * KEY_SIZE, alen);
+      } else if (type === DOWN_DELETE) {
+        const handle = v.getUint32(o, true);
+        const id = this.handleToId.get(handle);
+        if (id !== undefined) {
+          fp.megaflowRemove(id);
+          this.handleToId.delete(handle);
+          this.idToHandle[id] = -1;
+        }
+      } else if (type === DOWN_FLUSH) {
+        fp.megaflowFlush();
+        this.handleToId.clear();
+        this.idToHandle.fill(-1);
+      }
+    });
+    if (touched) {
+      this.transmitAll();
+      this.sendActionUpcalls();
+    }
+  }
+
+  private reportFlowStats(now: number): void {
+    const fp = this.fp;
+    const live: Array<[number, number, number, number]> = [];
+    for (const [handle, id] of this.handleToId) {
+      live.push([handle, fp.megaflowUsed(id), Number(fp.megaflowPackets(id)), Number(fp.megaflowBytes(id))]);
+    }
+    for (let i = 0; i < live.length; i += 256) {
+      const chunk = live.slice(i, i + 256);
+      this.up.tryWrite(UP_FLOW_STATS, 4 + chunk.length * FLOW_STATS_RECORD, (v, _b, o) => {
+        v.setUint32(o, chunk.length, true);
+        chunk.forEach(([h, used, pk, by], j) => {
+          const r = o + 4 + j * FLOW_STATS_RECORD;
+          v.setUint32(r, h, true);
+          v.setUint32(r + 4, used, true);
+          v.setFloat64(r + 8, pk, true);
+          v.setFloat64(r + 16, by, true);
+        });
+      });
+    }
+    // Idle expiry: flows unused for idleMs leave the fast path; the control plane hears why.
+    const out = this.scratch;
+    const gone: Array<[number, number, number, number]> = [];
+    for (;;) {
+      const n = fp.megaflowExpireIdle(now, this.data.idleMs, out, 64);
+      const ids = new Uint32Array(fp.memory.buffer, out, n);
+      for (const id of ids) {
+        const handle = this.idToHandle[id];
+        if (handle < 0) continue;
+        gone.push([handle, GONE_IDLE, Number(fp.megaflowPackets(id)), Number(fp.megaflowBytes(id))]);
+        this.handleToId.delete(handle);
+        this.idToHandle[id] = -1;
+      }
+      if (n < 64) break;
+    }
+    this.reportGone(gone);
+    if (live.length > 0 || gone.length > 0) this.up.ring();
+  }
+
+  private reportGone(gone: Array<[number, number, number, number]>): void {
+    for (let i = 0; i < gone.length; i += 256) {
+      const chunk = gone.slice(i, i + 256);
+      this.up.tryWrite(UP_FLOW_GONE, 4 + chunk.length * FLOW_GONE_RECORD, (v, _b, o) => {
+        v.setUint32(o, chunk.length, true);
+        chunk.forEach(([h, why, pk, by], j) => {
+          const r = o + 4 + j * FLOW_GONE_RECORD;
+          v.setUint32(r, h, true);
+          v.setUint32(r + 4, why, true);
+          v.setFloat64(r + 8, pk, true);
+          v.setFloat64(r + 16, by, true);
+        });
+      });
+    }
+    if (gone.length > 0) this.up.ring();
+  }
+
+  private handleControl(): void {
+    for (let m = receiveMessageOnPort(this.data.control); m; m = receiveMessageOnPort(this.data.control)) {
+      const req = m.message as WorkerRequest;
+      let reply: WorkerReply;
+      try {
+        reply = { id: req.id, ok: true, result: this.control(req) };
+      } catch (e) {
+        reply = { id: req.id, ok: false, error: (e as Error).message };
+      }
+      this.data.control.postMessage(reply);
+    }
+  }
+
+  private control(req: WorkerRequest): unknown {
+    switch (req.op) {
+      case "add-port": {
+        if (this.ports.has(req.dpPort)) throw new Error(`datapath port ${req.dpPort} is in use`);
+        const port = openPortBackend(this.fp, req.spec as PortBackendSpec);
+        this.ports.set(req.dpPort, port);
+        this.pollSet.add(port.fd);
+        return { fd: port.fd };
+      }
+      case "del-port": {
+        const port = this.ports.get(req.dpPort);
+        if (!port) return false;
+        this.pollSet.remove(port.fd);
+        this.ports.delete(req.dpPort);
+        port.close();
+        return true;
+      }
+      case "port-stats": {
+        const port = this.ports.get(req.dpPort);
+        if (!port) throw new Error(`no datapath port ${req.dpPort}`);
+        return port.stats;
+      }
+      case "define-port-set":
+        return this.definePortSet(req.set, req.ports);
+      case "counters":
+        return Object.fromEntries(Object.entries(readCounters(this.fp)).map(([k, v]) => [k, Number(v)]));
+      case "shutdown":
+        this.running = false;
+        for (const port of this.ports.values()) port.close();
+        this.ports.clear();
+        return true;
+    }
+  }
+
+  private definePortSet(set: number, ports: number[]): number {
+    new Uint32Array(this.fp.memory.buffer, this.scratch, ports.length).set(ports);
+    return this.fp.actionsPortSetDefine(set, this.scratch, ports.length);
+  }
+}
+
+const data = workerData as DatapathWorkerData;
+const fp = await createFastPath({ buffers: data.buffers, maxFlows: data.maxFlows });
+new DatapathWorker(fp, SpscRing.attach(data.up), SpscRing.attach(data.down), data).run();

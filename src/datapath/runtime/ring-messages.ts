@@ -1,0 +1,42 @@
+// Record types and payload layouts of the two rings between the control plane and the
+// datapath worker (spsc-ring.ts). All integers little-endian; counts as f64 (exact to 2^53, no
+// BigInt on the hot path).
+//
+// up (worker → main)
+//   UP_MISS        u32 inPort │ key[112] │ u32 len │ packet
+//   UP_ACTION      u32 reason │ u32 userdata │ key[112] │ u32 len │ packet   (userspace/sample/TTL)
+//   UP_FLOW_STATS  u32 n │ n × { u32 handle │ u32 used(ms) │ f64 packets │ f64 bytes }
+//   UP_FLOW_GONE   u32 n │ n × { u32 handle │ u32 why │ f64 packets │ f64 bytes }
+// down (main → worker)
+//   DOWN_INSTALL   u32 handle │ key[112] │ mask[112] │ u32 alen │ actions │ u32 inPort │ u32 len │ packet
+//                  (len 0: nothing to execute; otherwise the packet runs through the actions)
+//   DOWN_EXECUTE   u32 inPort │ u32 alen │ actions │ u32 len │ packet
+//   DOWN_DELETE    u32 handle
+//   DOWN_FLUSH     (empty)
+
+import { KEY_SIZE } from "../flow-key.ts";
+
+export const UP_MISS = 1;
+export const UP_ACTION = 2;
+export const UP_FLOW_STATS = 3;
+export const UP_FLOW_GONE = 4;
+
+export const DOWN_INSTALL = 1;
+export const DOWN_EXECUTE = 2;
+export const DOWN_DELETE = 3;
+export const DOWN_FLUSH = 4;
+
+export const GONE_IDLE = 1;
+export const GONE_REJECTED = 2;
+export const GONE_DELETED = 3;
+
+export const FLOW_STATS_RECORD = 24;
+export const FLOW_GONE_RECORD = 24;
+
+export function installLength(actions: number, packet: number): number {
+  return 4 + 2 * KEY_SIZE + 4 + actions + 8 + packet;
+}
+
+export function executeLength(actions: number, packet: number): number {
+  return 4 + 4 + actions + 4 + packet;
+}

@@ -1,0 +1,19 @@
+// Requests the control plane sends to the datapath worker over its control MessagePort, and
+// the replies. Rare operations only (ports, stats); per-flow traffic uses the rings.
+
+export type WorkerRequest = { id: number } & (
+  | { op: "add-port"; dpPort: number; spec: unknown }
+  | { op: "del-port"; dpPort: number }
+  | { op: "port-stats"; dpPort: number }
+  | { op: "define-port-set"; set: number; ports: number[] }
+  | { op: "counters" }
+  | { op: "shutdown" }
+);
+
+export type WorkerReply = { id: number } & ({ ok: true; result: unknown } | { ok: false; error: string });
+
+export type WorkerRequestBody = WorkerRequest extends infer R
+  ? R extends { id: number }
+    ? Omit<R, "id">
+    : never
+  : never;
