@@ -4,3 +4,4 @@ export * from "./parse/exports";
 export * from "./classify/exports";
 export * from "./actions/exports";
 export * from "./virtio/exports";
+export * from "./ports/exports";

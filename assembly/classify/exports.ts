@@ -31,7 +31,7 @@ export const classifyAbiVersion: i32 = 1;
  *    (i32) that is -1 on entry, writes the matching id or leaves -1; returns hits.
  *  megaflowFlush(), megaflowCount(), megaflowSubtableCount(), megaflowRerank() (forces the
  *    periodic re-sort of subtables by hits), megaflowSubtableAt(rank): subtable (= its mask)
- *    address or 0.
+ *    address or 0, megaflowAudit(): 0 or the first broken invariant (tests; O(slots)).
  *  megaflowActions(id)/megaflowActionsLen(id), megaflowKeyPtr(id), megaflowMaskPtr(id),
  *  megaflowPackets(id): u64, megaflowBytes(id): u64, megaflowUsed(id): u32,
  *  megaflowTcpFlags(id): u32 (OR of the tcpFlags values passed to megaflowCredit),
@@ -51,6 +51,7 @@ export {
   megaflowSubtableCount,
   megaflowRerank,
   megaflowSubtableAt,
+  megaflowAudit,
   megaflowActions,
   megaflowActionsLen,
   megaflowMatches,

@@ -5,30 +5,35 @@
 // Design: as OVS's dpcls subtables with miniflows, hashing and comparing touch only the
 //   non-zero mask words: a mask on in_port + eth_dst + vlan reads 2-3 words, not 14. The
 //   record keeps the key already masked, so a match is `(key[w] & mask[w]) == rec[w]` over
-//   those words. Slots carry the full 32-bit hash, so a probe rejects most non-matching slots
-//   without touching the record, and growth rehashes from the slots alone. Linear probing with
-//   backward-shift deletion: no tombstones, so a long-lived table never degrades.
+//   those words. Beside the slots sits a tag array, one byte per slot (0 = empty, else 0x80 |
+//   7 hash bits), as in Swiss tables: a probe walks the tags, which are 1/8 the size of the
+//   slots and stay in L2 even for big tables, so a subtable that does not hold the key — most
+//   subtables of every search — usually answers without a DRAM access. A tag match reads the
+//   slot, which carries the full 32-bit hash, so the record is touched only on a (likely) hit;
+//   growth rehashes from the slots alone. Linear probing with backward-shift deletion: no
+//   tombstones, so a long-lived table never degrades.
 // Invariants: load ≤ 1/2 (grow doubles before an insert would pass it; a miss — the common
 //   case in all but one subtable of a search — then scans ~2.5 slots, not ~8.5 as at 3/4); every live id of the
 //   subtable is in exactly one slot, reachable from hash & slotMask without crossing an empty
-//   slot; an empty slot has id NO_FLOW (all-ones). Extra 1-bits in a megaflow mask are safe,
+//   slot; an empty slot has id NO_FLOW (all-ones) and tag 0, an occupied one tag tagOf(hash). Extra 1-bits in a megaflow mask are safe,
 //   missing 1-bits are the translator's bugs, not ours: we match exactly the mask given.
 // Threading: one WASM instance is one datapath thread; nothing is shared.
 //
-//  subtable (ST_SIZE = 160, heap.alloc'd, 16-byte aligned)     slots (8 bytes each)
-//    0 .. 112  mask                                             ┌────────┬────────┐
-//  112 u32     slots address ─────────────────────────────────► │ hash32 │ id     │ 0
-//  116 u32     slot mask (capacity - 1)                         ├────────┼────────┤
-//  120 u32     flows in this subtable                           │ hash32 │ NO_FLOW│ 1 (empty)
-//  124 u32     number of non-zero mask words (0..14)            ├────────┼────────┤
-//  128 u32     hits since the last ranking (decayed)            │  …     │  …     │
-//  132 u32     (zero)                                           └────────┴────────┘
-//  136 .. 150  u8 byte offset of each non-zero mask word
+//  subtable (ST_SIZE = 160, heap.alloc'd)       one block: slots (8 bytes each), then tags
+//    0 .. 112  mask                               ┌────────┬────────┐
+//  112 u32     slots address ───────────────────► │ hash32 │ id     │ 0
+//  116 u32     slot mask (capacity - 1)           ├────────┼────────┤
+//  120 u32     flows in this subtable             │ hash32 │ NO_FLOW│ 1 (empty)
+//  124 u32     number of non-zero mask words      ├────────┼────────┤
+//  128 u32     hits since the last ranking        │  …     │  …     │ capacity - 1
+//  132 u32     (zero)                             ├──┬──┬──┼──┬─────┤
+//  136 .. 150  u8 byte offset of each non-zero    │t0│t1│… │  │     │ tags: u8[capacity]
+//              mask word                          └──┴──┴──┴──┴─────┘ at slots + capacity*8
 //  150 .. 160  (zero)
 
 import { KEY_WORDS64 } from "../key/flow-key";
 import { hashFinish, hashMix } from "../key/hash";
-import { NO_FLOW, R_HASH, flowRec } from "./flow-table";
+import { NO_FLOW, R_HASH, R_SUBTABLE, flowRec } from "./flow-table";
 
 @inline export const ST_SIZE: u32 = 160;
 @inline export const ST_SLOTS: u32 = 112;
@@ -47,17 +52,28 @@ export function subtableBytes(): usize {
   return bytesAllocated;
 }
 
+/** Tag of a hash: 7 bits the slot index does not use (for tables up to 2^25 slots), high bit
+ *  set so it is never 0 (empty). */
+@inline export function tagOf(h: u32): u8 {
+  return <u8>((h >>> 25) | 0x80);
+}
+
+@inline export function slotTags(slots: usize, m: u32): usize {
+  return slots + (<usize>(m + 1) << 3);
+}
+
 function slotsAlloc(cap: u32): usize {
   const bytes = <usize>cap << 3;
-  const s = heap.alloc(bytes);
+  const s = heap.alloc(bytes + cap);
   memory.fill(s, 0xff, bytes);
-  bytesAllocated += bytes;
+  memory.fill(s + bytes, 0, cap);
+  bytesAllocated += bytes + cap;
   return s;
 }
 
 function slotsFree(s: usize, cap: u32): void {
   heap.free(s);
-  bytesAllocated -= <usize>cap << 3;
+  bytesAllocated -= (<usize>cap << 3) + cap;
 }
 
 /** A new, empty subtable for mask (112 bytes). */
@@ -111,21 +127,30 @@ export function subtableDestroy(st: usize): void {
 @inline export function subtableFind(st: usize, key: usize, h: u32): i32 {
   const slots = <usize>load<u32>(st + ST_SLOTS);
   const m = load<u32>(st + ST_SLOT_MASK);
+  const tags = slotTags(slots, m);
+  const tag = tagOf(h);
   let i = h & m;
   while (true) {
-    const v = load<u64>(slots + (<usize>i << 3));
-    const id = <u32>(v >>> 32);
-    if (id == NO_FLOW) return -1;
-    if (<u32>v == h && subtableMatches(st, key, flowRec(id))) return <i32>id;
+    const t = load<u8>(tags + i);
+    if (t == 0) return -1;
+    if (t == tag) {
+      const v = load<u64>(slots + (<usize>i << 3));
+      if (<u32>v == h) {
+        const id = <u32>(v >>> 32);
+        if (subtableMatches(st, key, flowRec(id))) return <i32>id;
+      }
+    }
     i = (i + 1) & m;
   }
   return -1;
 }
 
 function slotsPut(slots: usize, m: u32, h: u32, id: u32): void {
+  const tags = slotTags(slots, m);
   let i = h & m;
-  while (load<u32>(slots + (<usize>i << 3), 4) != NO_FLOW) i = (i + 1) & m;
+  while (load<u8>(tags + i) != 0) i = (i + 1) & m;
   store<u64>(slots + (<usize>i << 3), (<u64>id << 32) | <u64>h);
+  store<u8>(tags + i, tagOf(h));
 }
 
 /** Adds flow id (hash h, stored in its record) to st, growing the slots first if needed.
@@ -155,6 +180,7 @@ export function subtableAdd(st: usize, id: u32, h: u32): void {
 export function subtableRemove(st: usize, id: u32): u32 {
   const slots = <usize>load<u32>(st + ST_SLOTS);
   const m = load<u32>(st + ST_SLOT_MASK);
+  const tags = slotTags(slots, m);
   const h = load<u32>(flowRec(id) + R_HASH);
   let i = h & m;
   while (load<u32>(slots + (<usize>i << 3), 4) != id) i = (i + 1) & m;
@@ -169,11 +195,44 @@ export function subtableRemove(st: usize, id: u32): u32 {
     const inRange = i <= j ? home > i && home <= j : home > i || home <= j;
     if (!inRange) {
       store<u64>(slots + (<usize>i << 3), v);
+      store<u8>(tags + i, load<u8>(tags + j));
       i = j;
     }
   }
   store<u64>(slots + (<usize>i << 3), <u64>-1);
+  store<u8>(tags + i, 0);
   const left = load<u32>(st + ST_COUNT) - 1;
   store<u32>(st + ST_COUNT, left);
   return left;
+}
+
+/** Checks st's invariants (tests): returns 0, or the first violation:
+ *  1 a tag disagrees with its slot (empty/occupied or tagOf(hash)),
+ *  2 an occupied slot's flow is not in st or its hash differs from the record's,
+ *  3 an occupied slot is not reachable from its home without crossing an empty slot,
+ *  4 the number of occupied slots differs from the flow count, 5 load above 1/2. */
+export function subtableAudit(st: usize): i32 {
+  const slots = <usize>load<u32>(st + ST_SLOTS);
+  const m = load<u32>(st + ST_SLOT_MASK);
+  const tags = slotTags(slots, m);
+  let used: u32 = 0;
+  for (let i: u32 = 0; i <= m; i++) {
+    const v = load<u64>(slots + (<usize>i << 3));
+    const id = <u32>(v >>> 32);
+    const t = load<u8>(tags + i);
+    if (id == NO_FLOW) {
+      if (t != 0) return 1;
+      continue;
+    }
+    if (t != tagOf(<u32>v)) return 1;
+    const r = flowRec(id);
+    if (<usize>load<u32>(r + R_SUBTABLE) != st || load<u32>(r + R_HASH) != <u32>v) return 2;
+    for (let j = <u32>v & m; j != i; j = (j + 1) & m) {
+      if (load<u8>(tags + j) == 0) return 3;
+    }
+    used++;
+  }
+  if (used != load<u32>(st + ST_COUNT)) return 4;
+  if (used > (m + 1) >>> 1) return 5;
+  return 0;
 }

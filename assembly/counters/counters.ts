@@ -78,6 +78,19 @@ export enum Counter {
   VIRTIO_TX_PACKETS,
   VIRTIO_TX_EMPTY,
   VIRTIO_TX_TOO_BIG,
+  // ports
+  PORTS_RING_RX,
+  PORTS_RING_BLOCKS,
+  PORTS_RING_NO_BUFFER,
+  PORTS_RING_TOO_BIG,
+  PORTS_RING_TRUNCATED,
+  PORTS_RING_BAD_FRAME,
+  PORTS_MMSG_RX,
+  PORTS_MMSG_TRUNCATED,
+  PORTS_VLAN_RESTORED,
+  PORTS_VLAN_NO_ROOM,
+  PORTS_CSUM_COMPLETED,
+  PORTS_CSUM_UNSUPPORTED,
   COUNT,
 }
 
@@ -143,6 +156,18 @@ const COUNTER_NAMES: StaticArray<string> = [
   "virtio.tx_packets",
   "virtio.tx_empty",
   "virtio.tx_too_big",
+  "ports.ring_rx",
+  "ports.ring_blocks",
+  "ports.ring_no_buffer",
+  "ports.ring_too_big",
+  "ports.ring_truncated",
+  "ports.ring_bad_frame",
+  "ports.mmsg_rx",
+  "ports.mmsg_truncated",
+  "ports.vlan_restored",
+  "ports.vlan_no_room",
+  "ports.csum_completed",
+  "ports.csum_unsupported",
 ];
 
 // Raw static memory, not a managed StaticArray: touching a managed global makes every caller

@@ -226,16 +226,24 @@ export class DatapathRuntime {
     }
   }
 
+  /** Shuts the worker down (it closes its ports, removing the TAPs it created) and waits for
+   *  it to exit; a worker that does not exit within 3 s is terminated. */
   async stop(): Promise<void> {
     if (this.stopped) return;
-    try {
-      await this.request({ op: "shutdown" });
-    } catch {
-      // the worker may already be gone
-    }
+    const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+    // No reply is awaited: the worker exits right after, and a reply posted by a thread that is
+    // exiting may never arrive.
+    this.control.postMessage({ id: 0, op: "shutdown" });
+    this.wake();
+    const timer = setTimeout(() => void this.worker.terminate(), 3000);
+    await exited;
+    clearTimeout(timer);
     this.stopped = true;
+    for (const p of this.pending.values()) p.reject(new Error("the datapath stopped"));
+    this.pending.clear();
+    // Wake the pump out of Atomics.waitAsync (whose timeout alone does not keep Node running).
+    this.up.ring();
     await this.pump;
-    await this.worker.terminate();
     this.control.close();
     libc.close(this.wakeFd);
   }

@@ -276,6 +276,10 @@ class DatapathWorker {
   private handleControl(): void {
     for (let m = receiveMessageOnPort(this.data.control); m; m = receiveMessageOnPort(this.data.control)) {
       const req = m.message as WorkerRequest;
+      if (req.op === "shutdown") {
+        this.control(req);
+        return;
+      }
       let reply: WorkerReply;
       try {
         reply = { id: req.id, ok: true, result: this.control(req) };
@@ -316,6 +320,7 @@ class DatapathWorker {
         this.running = false;
         for (const port of this.ports.values()) port.close();
         this.ports.clear();
+        this.data.control.close();
         return true;
     }
   }

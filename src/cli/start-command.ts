@@ -1,0 +1,63 @@
+// What: `wasmvs start` — runs the daemon in the foreground with the embedded defaults
+// (bridge br0 in standalone mode on a new state, REST on 127.0.0.1:8080, state in
+// ./wasmvs-state/), each overridable by a flag. Logs are pino JSON lines on stdout; the
+// readiness line is {"msg":"wasmvs ready","rest":"http://HOST:PORT"} (the bound port, so
+// --rest 127.0.0.1:0 is usable by scripts and tests).
+//
+// Design: the daemon modules are imported lazily so client verbs do not load fastify.
+// OpenFlow (a later issue) has no flag yet.
+//
+// Threading: main thread; installs SIGINT/SIGTERM handlers once the daemon is up.
+
+import { type Command, Option } from "commander";
+import { pino } from "pino";
+import { type CliIo, UsageError } from "./cli-context.ts";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"];
+
+export function addStartCommand(program: Command, _io: CliIo): void {
+  program
+    .command("start")
+    .description("run the switch daemon in the foreground")
+    .option("--rest <host:port>", "REST listen address (port 0 = any free port)", "127.0.0.1:8080")
+    .option("--state-dir <dir>", "directory of the durable configuration", "./wasmvs-state")
+    .option("--bridge <name>", "bridge created (standalone) when the state is new", "br0")
+    .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
+    .option("--no-datapath", "configuration and REST only: attach no ports, forward nothing")
+    .option("--no-internal-ports", "do not give bridges their LOCAL internal port (a TAP named after the bridge)")
+    .action(
+      async (opts: {
+        rest: string;
+        stateDir: string;
+        bridge: string;
+        logLevel: string;
+        datapath: boolean;
+        internalPorts: boolean;
+      }) => {
+        const { parseListenAddress } = await import("../daemon/rest-address.ts");
+        try {
+          parseListenAddress(opts.rest);
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+        const { startDaemon } = await import("../daemon/daemon.ts");
+        const { exitOnSignals } = await import("../daemon/signals.ts");
+        const logger = pino({ level: opts.logLevel, base: { pid: process.pid, name: "wasmvs" } });
+        try {
+          const daemon = await startDaemon({
+            rest: opts.rest,
+            stateDir: opts.stateDir,
+            defaultBridge: opts.bridge,
+            datapath: opts.datapath,
+            internalPorts: opts.internalPorts,
+            logger,
+          });
+          exitOnSignals(daemon, logger);
+        } catch (err) {
+          logger.fatal({ err }, "wasmvs failed to start");
+          logger.flush();
+          throw err;
+        }
+      },
+    );
+}

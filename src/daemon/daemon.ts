@@ -1,0 +1,129 @@
+// What: startDaemon(opts) — wires the running switch's control plane together: the durable
+// ConfigStore, the SwitchService over it, the datapath view, and the REST API; and its orderly
+// shutdown.
+//
+// Design:
+//
+//   start:  ConfigStore.open(stateDir) ─► SwitchService(store, dataplane) ─► subscribers attach
+//           ─► service.start() (replays config as events) ─► default bridge if the state is new
+//           ─► buildApi + listen ─► log "wasmvs ready" {rest: http://host:port}
+//   close:  api.close() (stop accepting, finish in-flight) ─► service.close() (port-removed /
+//           bridge-removed events with reason "shutdown", so ports detach) ─► store.close()
+//
+// The default bridge (br0, standalone) is created only when the journal has never recorded a
+// change, so an operator who deleted every bridge does not get br0 back on the next start.
+// The dataplane is the live one (LiveDataplane: the datapath worker, its ports, NORMAL
+// switching) unless `datapath: false` asks for none (NullDataplane: configuration only, no
+// traffic — for machines without the privileges to open devices). OpenFlow is a later issue.
+//
+// Invariants: if start fails half-way, everything already opened is closed before the error is
+// rethrown; close() is idempotent and never rejects on a second call.
+//
+// Threading: main thread.
+
+import type { Logger } from "pino";
+import type { Api } from "../api/app.ts";
+import { buildApi } from "../api/app.ts";
+import { LiveDataplane } from "../bridge/live-dataplane.ts";
+import { ConfigStore } from "../config/config-store.ts";
+import { type DataplaneView, NullDataplane } from "../switch/dataplane-view.ts";
+import { SwitchService } from "../switch/switch-service.ts";
+import { parseListenAddress, restUrl } from "./rest-address.ts";
+
+export const DEFAULT_REST = "127.0.0.1:8080";
+export const DEFAULT_STATE_DIR = "./wasmvs-state";
+export const DEFAULT_BRIDGE = "br0";
+
+export interface DaemonOptions {
+  /** HOST:PORT for REST; port 0 picks a free port. Default 127.0.0.1:8080. */
+  rest?: string;
+  /** Directory of the durable configuration. Default ./wasmvs-state. */
+  stateDir?: string;
+  /** Bridge created (standalone) when the state is new. Default br0. */
+  defaultBridge?: string;
+  logger: Logger;
+  /** Overrides the dataplane (tests). Default: LiveDataplane, or NullDataplane if datapath is false. */
+  dataplane?: DataplaneView;
+  /** Run the datapath (default true). */
+  datapath?: boolean;
+  /** Give each bridge its LOCAL internal port, a TAP named after the bridge (default true). */
+  internalPorts?: boolean;
+  /** Sysfs root for netdev checks (tests). Default /sys. */
+  sysfsRoot?: string;
+  /** Called after the service exists and before it replays the configuration: subscribe here. */
+  onService?: (service: SwitchService) => void | Promise<void>;
+}
+
+export interface Daemon {
+  /** Base URL of the REST API as bound, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  readonly service: SwitchService;
+  readonly api: Api;
+  readonly store: ConfigStore;
+  close(): Promise<void>;
+}
+
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const logger = opts.logger;
+  const listen = parseListenAddress(opts.rest ?? DEFAULT_REST);
+  const stateDir = opts.stateDir ?? DEFAULT_STATE_DIR;
+  const startedAt = Date.now();
+
+  const store = await ConfigStore.open(stateDir, logger.child({ module: "config-store" }));
+  const fresh = store.stats().seq === 0n;
+  let live: LiveDataplane | undefined;
+  if (!opts.dataplane && opts.datapath !== false) {
+    try {
+      live = await LiveDataplane.start(logger.child({ module: "datapath" }), { internalPorts: opts.internalPorts });
+    } catch (err) {
+      await store.close().catch(() => {});
+      throw err;
+    }
+  }
+  const service = new SwitchService({
+    store,
+    logger,
+    dataplane: opts.dataplane ?? live ?? new NullDataplane(),
+    sysfsRoot: opts.sysfsRoot,
+  });
+  let api: Api | undefined;
+  try {
+    live?.follow(service);
+    await opts.onService?.(service);
+    service.start();
+    if (fresh) {
+      const name = opts.defaultBridge ?? DEFAULT_BRIDGE;
+      await service.createBridge({ name, failMode: "standalone" });
+      logger.info({ bridge: name }, "new state: created the default bridge");
+    }
+    await live?.settled();
+    api = await buildApi(service, logger, { startedAt });
+    await api.listen({ host: listen.host, port: listen.port });
+  } catch (err) {
+    await api?.close().catch(() => {});
+    await service.close().catch(() => {});
+    await live?.stop().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
+  }
+
+  const bound = api.server.address();
+  const port = typeof bound === "object" && bound !== null ? bound.port : listen.port;
+  const url = restUrl(listen.host, port);
+  logger.info({ rest: url, stateDir, bridges: service.listBridges().map((b) => b.name) }, "wasmvs ready");
+
+  let closing: Promise<void> | undefined;
+  const runningApi = api;
+  const close = () => {
+    closing ??= (async () => {
+      logger.info("wasmvs shutting down");
+      await runningApi.close();
+      await service.close();
+      await live?.stop();
+      await store.close();
+      logger.info("wasmvs stopped");
+    })();
+    return closing;
+  };
+  return { url, service, api: runningApi, store, close };
+}
