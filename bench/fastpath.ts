@@ -102,7 +102,7 @@ export async function runFastPathCases(opts: { quick?: boolean } = {}): Promise<
     const fp = await createFastPath({ buffers: 1024, emcEntries: 8192, maxFlows: 1024 });
     installMegaflows(fp, 1000, 1);
     loadTemplates(fp, 1000);
-    const r = timeMedian(() => fp.benchForward(IN_PORT, N, 0, 1), N, runs);
+    const r = timeMedian(() => fp.benchForward(IN_PORT, N, 0, 1, 0), N, runs);
     out.push({ name: "parse + EMC hit + output, 1k flows", mpps: r.mpps, nsPerPacket: r.ns });
   }
 
@@ -121,9 +121,9 @@ export async function runFastPathCases(opts: { quick?: boolean } = {}): Promise<
     const before = fp.memory.buffer.byteLength;
     installMegaflows(fp, flows, subtables);
     const perFlow = (fp.memory.buffer.byteLength - before) / flows;
-    loadTemplates(fp, flows);
+    loadTemplates(fp, 1);
     const n = Math.min(N, flows >= 100_000 ? 2_000_000 : N);
-    const r = timeMedian(() => fp.benchForward(IN_PORT, n, 0, 1), n, runs);
+    const r = timeMedian(() => fp.benchForward(IN_PORT, n, 0, 1, flows), n, runs);
     out.push({
       name: `megaflow hit, ${subtables} subtable${subtables > 1 ? "s" : ""}, ${flows.toLocaleString("en")} megaflows`,
       mpps: r.mpps,
@@ -136,7 +136,7 @@ export async function runFastPathCases(opts: { quick?: boolean } = {}): Promise<
   {
     const fp = await createFastPath({ buffers: 1024, maxFlows: 1024 });
     loadTemplates(fp, 1000);
-    const r = timeMedian(() => fp.benchForward(IN_PORT, N / 4, 0, 1), N / 4, runs);
+    const r = timeMedian(() => fp.benchForward(IN_PORT, N / 4, 0, 1, 0), N / 4, runs);
     out.push({ name: "miss (to the upcall boundary)", mpps: r.mpps, nsPerPacket: r.ns });
   }
   return out;

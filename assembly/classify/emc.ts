@@ -75,8 +75,9 @@ export function emcFlush(): void {
   return stamp != 0 && flowStamp(load<u32>(e + E_FLOW)) == stamp;
 }
 
-/** Megaflow id cached for this full key (hash = keyHash(key)), or -1. Hot path. */
-export function emcLookup(key: usize, hash: u32): i32 {
+/** Megaflow id cached for this full key (hash = keyHash(key)), or -1. Hot path: inlined into
+ *  the batch loop; exports.ts exports a called copy for tests. */
+@inline export function emcLookup(key: usize, hash: u32): i32 {
   let e = way1(hash);
   if (entryHits(e, key, hash)) return <i32>load<u32>(e + E_FLOW);
   e = way2(hash);

@@ -94,7 +94,7 @@ export function flowLiveRec(id: u32): usize {
 }
 
 /** Record address of an id that was ever handed out (live or removed), or 0. */
-export function flowAnyRec(id: u32): usize {
+@inline export function flowAnyRec(id: u32): usize {
   return id < highWater ? flowRec(id) : 0;
 }
 

@@ -32,7 +32,7 @@
 //  150 .. 160  (zero)
 
 import { KEY_WORDS64 } from "../key/flow-key";
-import { hashFinish, hashMix } from "../key/hash";
+import { hashFinish } from "../key/hash";
 import { NO_FLOW, R_HASH, R_SUBTABLE, flowRec } from "./flow-table";
 
 @inline export const ST_SIZE: u32 = 160;
@@ -44,6 +44,7 @@ import { NO_FLOW, R_HASH, R_SUBTABLE, flowRec } from "./flow-table";
 @inline export const ST_WORD_OFFS: u32 = 136;
 @inline const MIN_SLOTS: u32 = 16;
 @inline const HASH_SEED: u64 = 0x2545f4914f6cdd1d;
+@inline const HASH_M1: u64 = 0x9e3779b97f4a7c15;
 
 let bytesAllocated: usize = 0;
 
@@ -101,14 +102,19 @@ export function subtableDestroy(st: usize): void {
   bytesAllocated -= ST_SIZE;
 }
 
-/** Hash of (key & mask) over the subtable's non-zero mask words (key need not be masked). */
+/** Hash of (key & mask) over the subtable's non-zero mask words (key need not be masked).
+ *  Each word is rotated by an amount fixed by its position and folded in with xor: the words
+ *  are independent operations the CPU overlaps (a multiply chain per word cost ~5 cycles each,
+ *  serialised); one finaliser then avalanches the result. */
 @inline export function subtableHash(st: usize, key: usize): u32 {
   const n = load<u32>(st + ST_NWORDS);
   let h: u64 = HASH_SEED;
   for (let i: u32 = 0; i < n; i++) {
     const off = <usize>load<u8>(st + ST_WORD_OFFS + i);
-    h = hashMix(h, load<u64>(key + off) & load<u64>(st + off));
+    h ^= rotl<u64>(load<u64>(key + off) & load<u64>(st + off), <u64>((off >> 3) * 5 + 1));
   }
+  h ^= h >>> 33;
+  h *= HASH_M1;
   return hashFinish(h);
 }
 

@@ -26,8 +26,19 @@ import {
 } from "../buffers/pool";
 import { parsePacket } from "../parse/parser";
 import { emcInsert, emcLookup } from "../classify/emc";
-import { megaflowActions, megaflowActionsLen, megaflowCredit, megaflowLookup } from "../classify/megaflow";
+import {
+  megaflowHit,
+  megaflowLookupBatch,
+  megaflowRecActions,
+  megaflowRecActionsLen,
+  megaflowSetClock,
+} from "../classify/megaflow";
 import { actionsExecute } from "../actions/execute";
+import { A_OUTPUT } from "../actions/action-format";
+import { MAX_PORTS, txEnqueue } from "./tx-batches";
+
+/** An A_OUTPUT record's header as one little-endian u32: type 1, length 8. */
+@inline const OUTPUT_RECORD: u32 = <u32>A_OUTPUT | (8 << 16);
 
 @inline export const BATCH_SIZE: u32 = 32;
 @inline const SKIP: i32 = -2;
@@ -37,6 +48,7 @@ let rxIds: usize = 0; // u32[BATCH_SIZE]
 let keys: usize = 0; // KEY_SIZE x BATCH_SIZE, 16-byte aligned
 let hashes: usize = 0; // u32[BATCH_SIZE]
 let flows: usize = 0; // i32[BATCH_SIZE]: megaflow id, MISS or SKIP
+let emcFound: usize = 0; // u8[BATCH_SIZE]: 1 where the exact-match cache served the packet
 let scratchKey: usize = 0; // one key for packet-outs
 let emcEnabled: bool = true;
 
@@ -53,6 +65,7 @@ export function batchInit(): void {
   scratchKey = keys + <usize>KEY_SIZE * BATCH_SIZE;
   hashes = heap.alloc(BATCH_SIZE << 2);
   flows = heap.alloc(BATCH_SIZE << 2);
+  emcFound = heap.alloc(BATCH_SIZE);
 }
 
 @inline function keyAt(i: u32): usize {
@@ -105,37 +118,45 @@ export function dpProcessBatch(inPort: u32, n: u32, now: u32): u32 {
       if (load<i32>(fp) == SKIP) continue;
       const f = emcLookup(keyAt(i), load<u32>(hashes + (<usize>i << 2)));
       store<i32>(fp, f);
+      store<u8>(emcFound + i, f >= 0 ? 1 : 0);
       if (f < 0) emcMisses++;
     }
     count(Counter.EMC_HIT, n - bad - emcMisses);
     count(Counter.EMC_MISS, emcMisses);
   }
 
-  // Stage 3: megaflow classifier for what the cache missed; hits are cached.
+  // Stage 3: megaflow classifier for what the cache missed, the whole batch in one call so the
+  // subtable probes of different packets overlap their cache misses; hits are cached.
   if (emcMisses != 0) {
-    for (let i: u32 = 0; i < n; i++) {
-      const fp = flows + (<usize>i << 2);
-      if (load<i32>(fp) != MISS) continue;
-      const f = megaflowLookup(keyAt(i));
-      if (f >= 0) {
-        store<i32>(fp, f);
-        if (emcEnabled) emcInsert(keyAt(i), load<u32>(hashes + (<usize>i << 2)), <u32>f);
-        count(Counter.MEGAFLOW_HIT);
-      } else {
-        count(Counter.MEGAFLOW_MISS);
+    const hits = megaflowLookupBatch(keys, n, flows);
+    count(Counter.MEGAFLOW_HIT, hits);
+    count(Counter.MEGAFLOW_MISS, emcMisses - hits);
+    if (emcEnabled && hits != 0) {
+      for (let i: u32 = 0; i < n; i++) {
+        // A flow found by stage 3 is one the cache did not have: flows[] was MISS before.
+        const f = load<i32>(flows + (<usize>i << 2));
+        if (f >= 0 && load<u8>(emcFound + i) == 0) emcInsert(keyAt(i), load<u32>(hashes + (<usize>i << 2)), <u32>f);
       }
     }
   }
 
   // Stage 4: execute hits; move misses (id and key) to the front.
+  megaflowSetClock(now);
   let m: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const f = load<i32>(flows + (<usize>i << 2));
     const id = idAt(i);
     if (f >= 0) {
       const key = keyAt(i);
-      megaflowCredit(<u32>f, 1, bufLen(id), load<u16>(key + K_TCP_FLAGS), now);
-      actionsExecute(id, key, megaflowActions(<u32>f), megaflowActionsLen(<u32>f));
+      const r = megaflowHit(<u32>f, bufLen(id), bswap<u16>(load<u16>(key + K_TCP_FLAGS)), now);
+      const list = megaflowRecActions(r);
+      const len = r != 0 ? megaflowRecActionsLen(r) : 0;
+      // The commonest megaflow is one output: hand the packet to that port's tx batch here.
+      if (len == 8 && load<u32>(list) == OUTPUT_RECORD && load<u32>(list, 4) < MAX_PORTS) {
+        txEnqueue(load<u32>(list, 4), id);
+      } else {
+        actionsExecute(id, key, list, len);
+      }
     } else if (f == MISS) {
       if (m != i) {
         store<u32>(rxIds + (<usize>m << 2), id);

@@ -53,10 +53,13 @@ export function benchParse(packets: u32): u32 {
 }
 
 /** Forwards `packets` frames received on inPort, cycling through the templates (start at
- *  template `first`). Returns the number of misses. */
-export function benchForward(inPort: u32, packets: u32, first: u32, now: u32): u32 {
+ *  template `first`). With varyFlows > 0, every frame is template 0 with its IPv4 source set to
+ *  10.0.0.0 + (t mod varyFlows), as a generator would write it, instead of streaming a
+ *  template per flow through the cache (a 1M-flow template array is 128 MB). Returns the
+ *  number of misses. */
+export function benchForward(inPort: u32, packets: u32, first: u32, now: u32, varyFlows: u32): u32 {
   const ids = dpRxIds();
-  let t: u32 = first % templateCount;
+  let t: u32 = varyFlows > 0 ? first % varyFlows : first % templateCount;
   let misses: u32 = 0;
   let left = packets;
   while (left > 0) {
@@ -65,11 +68,20 @@ export function benchForward(inPort: u32, packets: u32, first: u32, now: u32): u
     for (; got < n; got++) {
       const id = poolAlloc();
       if (id < 0) break;
-      const len = load<u32>(templateLens + (<usize>t << 2));
-      memory.copy(bufBase(<u32>id) + HEADROOM, templates + <usize>t * templateStride, len);
-      bufSetLen(<u32>id, len);
+      const dst = bufBase(<u32>id) + HEADROOM;
+      if (varyFlows > 0) {
+        const len = load<u32>(templateLens);
+        memory.copy(dst, templates, len);
+        store<u32>(dst + 26, bswap<u32>(0x0a000000 | (t & 0xffffff)));
+        bufSetLen(<u32>id, len);
+        if (++t == varyFlows) t = 0;
+      } else {
+        const len = load<u32>(templateLens + (<usize>t << 2));
+        memory.copy(dst, templates + <usize>t * templateStride, len);
+        bufSetLen(<u32>id, len);
+        if (++t == templateCount) t = 0;
+      }
       store<u32>(ids + (<usize>got << 2), <u32>id);
-      if (++t == templateCount) t = 0;
     }
     if (got == 0) break;
     const m = dpProcessBatch(inPort, got, now);
