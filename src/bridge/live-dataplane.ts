@@ -17,11 +17,41 @@ import { type DatapathOptions, DatapathRuntime } from "../datapath/runtime/datap
 import { policyOf } from "../ofproto/normal/vlan-policy.ts";
 import { Ofproto } from "../ofproto/ofproto.ts";
 import { netdevInfo } from "../ports/netdev-info.ts";
+import type { PacketRingOptions } from "../ports/packet-ring.ts";
 import type { DataplaneView, FdbEntry, FdbFlushFilter, PortStats } from "../switch/dataplane-view.ts";
 import type { SwitchService } from "../switch/switch-service.ts";
 
 const MAX_DP_PORTS = 1024;
 const LOCAL = "LOCAL";
+
+/** Port options that size a `system` port's TPACKET_V3 receive ring (the ring is the port's
+ *  receive buffer: a backlog benchmark needs ~1M frames of it, the default holds far fewer). */
+const RING_OPTION_KEYS: Record<string, keyof PacketRingOptions> = {
+  "rx-ring-block-size": "blockSize",
+  "rx-ring-blocks": "blockCount",
+  "rx-ring-retire-ms": "retireMs",
+};
+/** The same three as a daemon-wide default for every system port, for callers (benchmarks)
+ *  whose port options cannot carry them yet: "blockSize,blockCount,retireMs", e.g.
+ *  WASMVS_SYSTEM_RX_RING=1048576,200,100. */
+const RING_ENV = "WASMVS_SYSTEM_RX_RING";
+
+/** Ring options for a system port: its own options first, then the daemon-wide default. */
+function systemRingOptions(options: Record<string, string>): PacketRingOptions | undefined {
+  const ring: PacketRingOptions = {};
+  const env = process.env[RING_ENV];
+  if (env) {
+    const [blockSize, blockCount, retireMs] = env.split(",").map((v) => (v === "" ? undefined : Number(v)));
+    Object.assign(ring, { blockSize, blockCount, retireMs });
+  }
+  for (const [key, field] of Object.entries(RING_OPTION_KEYS)) {
+    if (options[key] !== undefined) ring[field] = Number(options[key]);
+  }
+  for (const k of Object.keys(ring) as Array<keyof PacketRingOptions>) {
+    if (ring[k] === undefined || !Number.isFinite(ring[k])) delete ring[k];
+  }
+  return Object.keys(ring).length > 0 ? ring : undefined;
+}
 
 interface AttachedPort {
   dpPort: number;
@@ -150,11 +180,12 @@ export class LiveDataplane implements DataplaneView {
       this.logger.warn({ bridge, port: p.name, type: p.type }, "port type not supported by the datapath yet");
       return;
     }
+    const ringOptions = type === "system" ? systemRingOptions(p.options) : undefined;
     await this.attach(
       bridge,
       p.name,
       p.name,
-      { type, name: p.name },
+      ringOptions ? { type, name: p.name, system: { ringOptions } } : { type, name: p.name },
       policyOf(p.vlanMode, p.tag, p.trunks),
       !p.adminDown,
     );
@@ -164,7 +195,7 @@ export class LiveDataplane implements DataplaneView {
     bridge: string,
     name: string,
     netdev: string,
-    spec: { type: string; name: string },
+    spec: { type: string; name: string; system?: { ringOptions: PacketRingOptions } },
     policy: ReturnType<typeof policyOf>,
     up: boolean,
   ): Promise<void> {

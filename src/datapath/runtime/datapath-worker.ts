@@ -12,6 +12,7 @@
 // Threading: everything here runs on the worker thread; the rings are SPSC (we produce `up`,
 //   consume `down`); the eventfd is written by the main thread.
 
+import { writeFileSync } from "node:fs";
 import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { openPortBackend, type PortBackendSpec } from "../../ports/backends.ts";
 import type { PortBackend } from "../../ports/port-backend.ts";
@@ -332,5 +333,13 @@ class DatapathWorker {
 }
 
 const data = workerData as DatapathWorkerData;
+// Name this thread (comm "wasmvs-dp", as OVS names its pmd threads) so an operator or a
+// benchmark can find it in /proc/<pid>/task and pin it to a core. Sync fs calls run on the
+// calling thread, so thread-self is this worker.
+try {
+  writeFileSync("/proc/thread-self/comm", "wasmvs-dp");
+} catch {
+  // not Linux, or /proc not mounted: the name is a convenience only
+}
 const fp = await createFastPath({ buffers: data.buffers, maxFlows: data.maxFlows });
 new DatapathWorker(fp, SpscRing.attach(data.up), SpscRing.attach(data.down), data).run();
