@@ -89,6 +89,11 @@ export const ERR_NETDEV_NOT_FOUND = createError(
   400,
 );
 export const ERR_INVALID_PORT_OPTION = createError("INVALID_PORT_OPTION", "%s", 400);
+export const ERR_PORT_NOT_ATTACHED = createError(
+  "PORT_NOT_ATTACHED",
+  'port "%s" is not attached to the datapath: %s',
+  409,
+);
 
 // Forwarding database.
 export const ERR_INVALID_MAC = createError(

@@ -11,6 +11,7 @@
 // Threading: main thread.
 
 import type { Logger } from "pino";
+import { ERR_PORT_NOT_ATTACHED } from "../api/errors.ts";
 import type { BridgeConfig, PortConfig } from "../config/model.ts";
 import { DEFAULT_MAC_AGING_SECONDS, DEFAULT_MAC_TABLE_SIZE } from "../config/model.ts";
 import { type DatapathOptions, DatapathRuntime } from "../datapath/runtime/datapath-runtime.ts";
@@ -240,8 +241,8 @@ export class LiveDataplane implements DataplaneView {
 
   async portStats(bridge: string, port: string): Promise<PortStats> {
     const rec = this.ports.get(`${bridge}/${port}`);
-    if (!rec) throw new Error(`port ${port} is not attached to the datapath`);
-    if (!rec.attached) throw new Error(`port ${port} could not be attached: ${rec.error}`);
+    if (!rec) throw ERR_PORT_NOT_ATTACHED(port, "its type is not supported by the datapath yet, or it is being added");
+    if (!rec.attached) throw ERR_PORT_NOT_ATTACHED(port, rec.error ?? "it is still being attached; try again");
     const s = await this.runtime.portStats(rec.dpPort);
     let linkUp = false;
     let mtu = 0;

@@ -119,9 +119,14 @@ export class Ofproto implements DatapathSink {
     const rec = this.registry.get(handle);
     if (!rec) return;
     if (packets > rec.packets && rec.source) {
-      // The fast path is still carrying this source: keep its MAC entry from aging out.
+      // The fast path is still carrying this source: keep its MAC entry from aging out. Only
+      // refresh: stats arrive up to a second late, and a report from the old port of a MAC
+      // that has since moved (a migrated VM announcing itself once) must not move it back.
       const br = this.bridges.get(rec.bridge);
-      br?.macs.learn(rec.source.vlan, rec.source.mac, rec.source.port, this.now());
+      const { vlan, mac, port } = rec.source;
+      const now = this.now();
+      const at = br?.macs.lookup(vlan, mac, now);
+      if (at === undefined || at === port) br?.macs.learn(vlan, mac, port, now);
     }
     rec.packets = packets;
     rec.bytes = bytes;
