@@ -8,8 +8,10 @@
 //   number. A message object is plain data: `{ kind, xid, ...fields }`, `kind` naming the
 //   family member ("hello", "flow-mod", "multipart-request", ...). This module knows nothing of
 //   switches: openflow/ is wire protocol only.
-// Invariants: encodeMessage(decodeMessage(b)) reproduces b for every message we accept
-//   (byte-for-byte, padding included); decoders never read outside the message.
+// Invariants: encodeMessage(decodeMessage(b)) reproduces b byte for byte for every message
+//   whose padding is zero, as every peer sends it; non-zero pad bytes (and bytes after a
+//   string's NUL) are accepted, as OVS accepts them, and re-encoded as zeros, so
+//   decode(encode(decode(b))) = decode(b) always holds. Decoders never read outside the message.
 
 import { WireReader } from "./codec/wire-reader.ts";
 import { WireWriter } from "./codec/wire-writer.ts";

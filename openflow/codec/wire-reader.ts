@@ -16,8 +16,8 @@ export class WireReader {
     readonly bytes: Uint8Array,
     private readonly start = 0,
     private readonly end = bytes.length,
-    private readonly errType = OFPET_BAD_REQUEST,
-    private readonly errCode = OFPBRC_BAD_LEN,
+    private readonly errType: number = OFPET_BAD_REQUEST,
+    private readonly errCode: number = OFPBRC_BAD_LEN,
   ) {
     if (start < 0 || end > bytes.length || start > end) throw new RangeError(`bad reader extent ${start}..${end}`);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -33,27 +33,33 @@ export class WireWriter {
   }
 
   u8(v: number): this {
-    this.view.setUint8(this.grow(1), v);
+    const at = this.grow(1); // grow first: it may replace this.view
+    this.view.setUint8(at, v);
     return this;
   }
   u16(v: number): this {
-    this.view.setUint16(this.grow(2), v);
+    const at = this.grow(2);
+    this.view.setUint16(at, v);
     return this;
   }
   u32(v: number): this {
-    this.view.setUint32(this.grow(4), v >>> 0);
+    const at = this.grow(4);
+    this.view.setUint32(at, v >>> 0);
     return this;
   }
   u64(v: bigint): this {
-    this.view.setBigUint64(this.grow(8), BigInt.asUintN(64, v));
+    const at = this.grow(8);
+    this.view.setBigUint64(at, BigInt.asUintN(64, v));
     return this;
   }
   bytes(b: Uint8Array): this {
-    this.buf.set(b, this.grow(b.length));
+    const p = this.grow(b.length); // grow() may replace this.buf: take the offset first
+    this.buf.set(b, p);
     return this;
   }
   zeros(n: number): this {
-    this.buf.fill(0, this.grow(n), this.len);
+    const p = this.grow(n);
+    this.buf.fill(0, p, this.len);
     return this;
   }
   /** Pads with zeros to a multiple of `align` bytes counted from `from`. */
