@@ -69,10 +69,7 @@ import {
 } from "./messages/switch-config.ts";
 import { TABLE_MOD_CODEC, type TableModMessage } from "./messages/table-mod.ts";
 
-// Families register below (import their codecs and message types).
-
 export type OfpMessage =
-  | { kind: "placeholder-never"; xid: number }
   // session-protocol families (hello … multipart)
   | HelloMessage
   | ErrorMessage

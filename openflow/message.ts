@@ -68,9 +68,16 @@ export function decodeMessage(bytes: Uint8Array): OfpMessage {
   return codec.decode(body, h) as OfpMessage;
 }
 
+const CODEC_BY_KIND = new Map<string, MessageCodec<OfpMessage>>();
+
+function codecForKind(kind: string): MessageCodec<OfpMessage> | undefined {
+  if (CODEC_BY_KIND.size === 0) for (const c of MESSAGE_TABLE.values()) CODEC_BY_KIND.set(c.kind, c);
+  return CODEC_BY_KIND.get(kind);
+}
+
 /** Encodes a message with its header (version 1.3 unless the message says otherwise). */
 export function encodeMessage(m: OfpMessage): Uint8Array {
-  const codec = [...MESSAGE_TABLE.values()].find((c) => c.kind === m.kind);
+  const codec = codecForKind(m.kind);
   if (!codec) throw new Error(`no encoder for message kind "${m.kind}"`);
   const w = new WireWriter();
   const version = "version" in m && typeof m.version === "number" ? m.version : OFP_VERSION;
