@@ -76,7 +76,7 @@ export class DatapathRuntime {
   }
 
   static async start(sink: DatapathSink, opts: DatapathOptions = {}): Promise<DatapathRuntime> {
-    const ringBytes = opts.ringBytes ?? 8 << 20;
+    const ringBytes = opts.ringBytes ?? 32 << 20;
     const up = SpscRing.create(ringBytes);
     const down = SpscRing.create(ringBytes);
     const wakeFd = eventfdOpen();
