@@ -1,6 +1,13 @@
 // Encoder for the fast path's datapath action lists (format: assembly/actions/action-format.ts).
 // The control plane builds lists with this and installs them with megaflows or runs them over
 // a packet; `describeActions` renders a list the way `dpctl dump-flows` and `trace` show it.
+//
+// Design: one encoder method per record type of action-format.ts, each writing exactly the
+//   payload drawn there (little-endian u16/u32 values; "wire" bytes copied as given, in
+//   network order). Addresses are passed as their wire bytes (Uint8Array), ports and VIDs as
+//   host numbers. `append` splices an already encoded list (e.g. NORMAL's) in place.
+// Invariants: every record is a multiple of 4 bytes and at least its type's payload size, so a
+//   list built here always passes actionsValidate.
 
 export const A = {
   OUTPUT: 1,
@@ -23,6 +30,9 @@ export const A = {
   SAMPLE: 18,
   USERSPACE: 19,
 } as const;
+
+/** A_OUTPUT_SET flag: leave out the port the packet came in on (flood semantics). */
+export const SET_EXCLUDE_IN = 1;
 
 /** Why a megaflow drops, recorded in its A_DROP record and counted by the fast path. */
 export const DROP_REASON = {
@@ -48,6 +58,10 @@ export class ActionList {
   private static u32(v: number): number[] {
     return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
   }
+  private static wire(bytes: Uint8Array, n: number): number[] {
+    if (bytes.length !== n) throw new Error(`expected ${n} address bytes, got ${bytes.length}`);
+    return Array.from(bytes);
+  }
 
   output(port: number): this {
     return this.record(A.OUTPUT, ActionList.u32(port));
@@ -66,6 +80,55 @@ export class ActionList {
   }
   userspace(userdata: number): this {
     return this.record(A.USERSPACE, ActionList.u32(userdata));
+  }
+  /** Sends to every port of datapath port set `setId` (flags: SET_EXCLUDE_IN). */
+  outputSet(setId: number, flags = 0): this {
+    return this.record(A.OUTPUT_SET, [...ActionList.u16(setId), ...ActionList.u16(flags)]);
+  }
+  setVlanPcp(pcp: number): this {
+    return this.record(A.SET_VLAN_PCP, [pcp & 7, 0, 0, 0]);
+  }
+  setEthSrc(mac: Uint8Array): this {
+    return this.record(A.SET_ETH_SRC, [...ActionList.wire(mac, 6), 0, 0]);
+  }
+  setEthDst(mac: Uint8Array): this {
+    return this.record(A.SET_ETH_DST, [...ActionList.wire(mac, 6), 0, 0]);
+  }
+  setIpv4Src(addr: Uint8Array): this {
+    return this.record(A.SET_IPV4_SRC, ActionList.wire(addr, 4));
+  }
+  setIpv4Dst(addr: Uint8Array): this {
+    return this.record(A.SET_IPV4_DST, ActionList.wire(addr, 4));
+  }
+  setIpv6Src(addr: Uint8Array): this {
+    return this.record(A.SET_IPV6_SRC, ActionList.wire(addr, 16));
+  }
+  setIpv6Dst(addr: Uint8Array): this {
+    return this.record(A.SET_IPV6_DST, ActionList.wire(addr, 16));
+  }
+  /** IPv4 TOS / IPv6 traffic class DSCP bits (0..63); ECN is kept. */
+  setDscp(dscp: number): this {
+    return this.record(A.SET_DSCP, [dscp & 0x3f, 0, 0, 0]);
+  }
+  /** TTL / hop limit - 1; at <= 1 the datapath hands the packet up with reason TTL. */
+  decTtl(): this {
+    return this.record(A.DEC_TTL, []);
+  }
+  /** TCP/UDP/SCTP source port (host order value). */
+  setTpSrc(port: number): this {
+    return this.record(A.SET_TP_SRC, [...ActionList.u16(port), 0, 0]);
+  }
+  setTpDst(port: number): this {
+    return this.record(A.SET_TP_DST, [...ActionList.u16(port), 0, 0]);
+  }
+  /** A 1-in-`rate` copy to userspace for sampler `samplerId`. */
+  sample(samplerId: number, rate: number): this {
+    return this.record(A.SAMPLE, [...ActionList.u32(samplerId), ...ActionList.u32(rate)]);
+  }
+  /** Appends an encoded list (records as they are). */
+  append(list: Uint8Array): this {
+    for (const b of list) this.parts.push(b);
+    return this;
   }
   get length(): number {
     return this.parts.length;
@@ -91,6 +154,8 @@ export function describeActions(list: Uint8Array): string {
     }
     const u32 = () => v.getUint32(off + 4, true);
     const u16 = (at: number) => v.getUint16(off + 4 + at, true);
+    const bytes = (n: number) => list.subarray(off + 4, off + 4 + n);
+    const hex = (n: number) => Array.from(bytes(n), (b) => b.toString(16).padStart(2, "0"));
     switch (type) {
       case A.OUTPUT:
         out.push(`output:${u32()}`);
@@ -109,6 +174,42 @@ export function describeActions(list: Uint8Array): string {
         break;
       case A.USERSPACE:
         out.push(`userspace(${u32()})`);
+        break;
+      case A.OUTPUT_SET:
+        out.push(`output_set:${u16(0)}${u16(2) & SET_EXCLUDE_IN ? "(exclude_in)" : ""}`);
+        break;
+      case A.SET_VLAN_PCP:
+        out.push(`set_vlan_pcp:${list[off + 4]}`);
+        break;
+      case A.SET_ETH_SRC:
+      case A.SET_ETH_DST:
+        out.push(`set_eth_${type === A.SET_ETH_SRC ? "src" : "dst"}:${hex(6).join(":")}`);
+        break;
+      case A.SET_IPV4_SRC:
+      case A.SET_IPV4_DST:
+        out.push(`set_ipv4_${type === A.SET_IPV4_SRC ? "src" : "dst"}:${Array.from(bytes(4)).join(".")}`);
+        break;
+      case A.SET_IPV6_SRC:
+      case A.SET_IPV6_DST: {
+        const h = hex(16);
+        const groups = [0, 2, 4, 6, 8, 10, 12, 14].map((i) => (h[i] + h[i + 1]).replace(/^0{1,3}/, ""));
+        out.push(`set_ipv6_${type === A.SET_IPV6_SRC ? "src" : "dst"}:${groups.join(":")}`);
+        break;
+      }
+      case A.SET_DSCP:
+        out.push(`set_dscp:${list[off + 4]}`);
+        break;
+      case A.DEC_TTL:
+        out.push("dec_ttl");
+        break;
+      case A.SET_TP_SRC:
+        out.push(`set_tp_src:${u16(0)}`);
+        break;
+      case A.SET_TP_DST:
+        out.push(`set_tp_dst:${u16(0)}`);
+        break;
+      case A.SAMPLE:
+        out.push(`sample(sampler=${u32()},rate=${v.getUint32(off + 8, true)})`);
         break;
       default:
         out.push(`action${type}`);

@@ -1,0 +1,192 @@
+// Header-rewriting actions: set_field, push/pop VLAN, dec/set NW TTL, and the MPLS/PBB/TTL-copy
+// actions the datapath cannot do.
+//
+// What: xlateSetField / xlatePushVlan / xlatePopVlan / xlateDecNwTtl / xlateSetNwTtl change a
+//   Branch (the packet as the pipeline sees it); packet-state.ts's commit emits the datapath
+//   records later, before the packet is observed.
+// Design: a rewrite reads only what it must and un-wildcards what it reads: setting ipv4_src
+//   asks "is this IPv4?" (PRESENT.IPV4 and eth_type), a TCP port asks PRESENT.TCP and ip_proto,
+//   a VLAN action reads the whole tag stack. As in Open vSwitch, a set_field whose layer the
+//   packet lacks is skipped (and says so in the trace). Fields without a datapath record fail
+//   the translation closed (drop megaflow, trace names the field):
+//     settable here:  eth_src/dst, vlan_vid/pcp, ipv4_src/dst, ipv6_src/dst, ip_dscp,
+//                     tcp/udp/sctp src/dst, metadata, tunnel_id (pipeline registers)
+//     fail closed:    ip_ecn, ip_proto, eth_type, arp_*, icmpv4/6 type/code, ipv6_flabel,
+//                     ipv6_nd_*, mpls_*, pbb_isid — and the actions push/pop_mpls,
+//                     set/dec_mpls_ttl, copy_ttl_in/out (no MPLS or IP-in-IP in the datapath),
+//                     push/pop_pbb, experimenter actions
+//   set_nw_ttl: the datapath has no set-TTL record. It is representable when it lowers the TTL
+//   by at most MAX_TTL_DECS (emitted as that many A_DEC_TTL, the TTL un-wildcarded) or leaves
+//   it unchanged; raising it, or setting 0, fails closed.
+//   dec_nw_ttl is A_DEC_TTL: at TTL <= 1 the datapath stops and upcalls with reason TTL, which
+//   the control plane turns into an OFPR_INVALID_TTL packet-in. It reads nothing (the datapath
+//   decides), so it un-wildcards nothing.
+//   push_vlan copies the outer tag's TCI (or uses 0), per OpenFlow 1.3.5 §5.12.1.
+// Invariants: at most two VLAN tags (the key's depth); a third push fails closed.
+// Threading: main thread.
+
+import type { Action } from "../../../openflow/actions/actions.ts";
+import type { OxmBasic } from "../../../openflow/match/match.ts";
+import type { OxmName } from "../../../openflow/match/oxm-fields.ts";
+import { KEY, PRESENT } from "../../datapath/flow-key.ts";
+import { type Branch, DP_FIELDS, type DpField } from "./packet-state.ts";
+import type { XlateContext } from "./xlate-context.ts";
+
+export const MAX_TTL_DECS = 8;
+
+const IP = PRESENT.IPV4 | PRESENT.IPV6;
+
+interface SettableField {
+  dp: DpField;
+  /** PRESENT bits the packet must carry (0: every Ethernet frame). */
+  layer: number;
+  /** Also un-wildcard ip_proto (L4 fields). */
+  l4?: boolean;
+}
+
+const SETTABLE: Partial<Record<OxmName, SettableField>> = {
+  eth_src: { dp: "eth_src", layer: 0 },
+  eth_dst: { dp: "eth_dst", layer: 0 },
+  ipv4_src: { dp: "ipv4_src", layer: PRESENT.IPV4 },
+  ipv4_dst: { dp: "ipv4_dst", layer: PRESENT.IPV4 },
+  ipv6_src: { dp: "ipv6_src", layer: PRESENT.IPV6 },
+  ipv6_dst: { dp: "ipv6_dst", layer: PRESENT.IPV6 },
+  ip_dscp: { dp: "dscp", layer: IP },
+  tcp_src: { dp: "tp_src", layer: PRESENT.TCP, l4: true },
+  tcp_dst: { dp: "tp_dst", layer: PRESENT.TCP, l4: true },
+  udp_src: { dp: "tp_src", layer: PRESENT.UDP, l4: true },
+  udp_dst: { dp: "tp_dst", layer: PRESENT.UDP, l4: true },
+  sctp_src: { dp: "tp_src", layer: PRESENT.SCTP, l4: true },
+  sctp_dst: { dp: "tp_dst", layer: PRESENT.SCTP, l4: true },
+};
+
+/** "Does the packet carry `layer`?" — recorded in the mask, as every read must be. */
+function hasLayer(ctx: XlateContext, b: Branch, layer: number, l4 = false): boolean {
+  if (layer === 0) return true;
+  ctx.wc.presentBits(layer).field(KEY.ETH_TYPE, 2);
+  if (l4) ctx.wc.field(KEY.IP_PROTO, 1);
+  return (b.flow.present & layer) !== 0;
+}
+
+function valueBytes(v: OxmBasic["value"], len: number): Uint8Array {
+  if (v instanceof Uint8Array) return v.slice();
+  const out = new Uint8Array(len);
+  let n = BigInt(v);
+  for (let i = len - 1; i >= 0; i--, n >>= 8n) out[i] = Number(n & 0xffn);
+  return out;
+}
+
+function render(v: OxmBasic["value"]): string {
+  if (v instanceof Uint8Array)
+    return Array.from(v, (x) => x.toString(16).padStart(2, "0")).join(v.length === 6 ? ":" : "");
+  return typeof v === "bigint" ? `0x${v.toString(16)}` : String(v);
+}
+
+export function xlateSetField(ctx: XlateContext, b: Branch, oxm: Action & { type: "set_field" }): void {
+  const f = oxm.field;
+  if (f.name === "opaque") {
+    ctx.fail(`set_field of an unknown OXM (class 0x${f.oxmClass.toString(16)})`);
+    return;
+  }
+  const text = `set_field ${f.name}=${render(f.value)}`;
+  switch (f.name) {
+    case "metadata":
+      b.flow.metadata = BigInt(f.value as bigint);
+      {
+        ctx.note("set-field", text, { field: f.name });
+        return;
+      }
+    case "tunnel_id":
+      b.flow.tunnelId = BigInt(f.value as bigint);
+      {
+        ctx.note("set-field", text, { field: f.name });
+        return;
+      }
+    case "vlan_vid":
+    case "vlan_pcp": {
+      const tags = b.vlanStack(ctx.ingress, ctx.wc);
+      if (tags.length === 0) {
+        ctx.note("set-field", `${text}: skipped, the packet has no VLAN tag`, { field: f.name });
+        return;
+      }
+      const v = Number(f.value);
+      const top = tags[0];
+      const tci = f.name === "vlan_vid" ? (top.tci & 0xf000) | (v & 0xfff) : (top.tci & 0x1fff) | ((v & 7) << 13);
+      b.setVlans([{ tpid: top.tpid, tci }, ...tags.slice(1)]);
+      ctx.note("set-field", text, { field: f.name });
+      return;
+    }
+  }
+  const s = SETTABLE[f.name];
+  if (!s) {
+    ctx.fail(`set_field ${f.name}: the datapath cannot set this field`);
+    return;
+  }
+  if (!hasLayer(ctx, b, s.layer, s.l4)) {
+    ctx.note("set-field", `${text}: skipped, the packet has no ${f.name.split("_")[0]} header`, {
+      field: f.name,
+    });
+    return;
+  }
+  const v = s.dp === "dscp" ? Uint8Array.of(Number(f.value) & 0x3f) : valueBytes(f.value, DP_FIELDS[s.dp].len);
+  b.setDpField(s.dp, v);
+  ctx.note("set-field", text, { field: f.name });
+}
+
+export function xlatePushVlan(ctx: XlateContext, b: Branch, tpid: number): void {
+  const tags = b.vlanStack(ctx.ingress, ctx.wc);
+  if (tags.length >= 2) {
+    ctx.fail("push_vlan: a third VLAN tag is more than the flow key can describe");
+    return;
+  }
+  const tci = tags[0]?.tci ?? 0;
+  b.setVlans([{ tpid, tci }, ...tags]);
+  ctx.note("action", `push_vlan:0x${tpid.toString(16)} (vid ${tci & 0xfff}, pcp ${tci >>> 13})`);
+}
+
+export function xlatePopVlan(ctx: XlateContext, b: Branch): void {
+  const tags = b.vlanStack(ctx.ingress, ctx.wc);
+  if (tags.length === 0) {
+    ctx.note("action", "pop_vlan: skipped, the packet has no VLAN tag");
+    return;
+  }
+  b.setVlans(tags.slice(1));
+  ctx.note("action", `pop_vlan (vid ${tags[0].tci & 0xfff})`);
+}
+
+export function xlateDecNwTtl(ctx: XlateContext, b: Branch): void {
+  b.ttlDecs++;
+  b.flow.key[KEY.IP_TTL] = Math.max(0, b.flow.key[KEY.IP_TTL] - 1);
+  ctx.note("action", "dec_nw_ttl (datapath dec_ttl; at TTL <= 1 an INVALID_TTL packet-in)");
+}
+
+export function xlateSetNwTtl(ctx: XlateContext, b: Branch, ttl: number): void {
+  if (!hasLayer(ctx, b, IP)) {
+    ctx.note("action", `set_nw_ttl:${ttl}: skipped, not an IP packet`);
+    return;
+  }
+  ctx.wc.field(KEY.IP_TTL, 1);
+  const cur = b.flow.key[KEY.IP_TTL];
+  if (ttl === cur) {
+    ctx.note("action", `set_nw_ttl:${ttl}: the TTL already is ${cur}`);
+    return;
+  }
+  if (ttl < 1 || ttl > cur || cur - ttl > MAX_TTL_DECS) {
+    ctx.fail(`set_nw_ttl:${ttl} on TTL ${cur}: the datapath can only decrement (by up to ${MAX_TTL_DECS})`);
+    return;
+  }
+  b.ttlDecs += cur - ttl;
+  b.flow.key[KEY.IP_TTL] = ttl;
+  ctx.note("action", `set_nw_ttl:${ttl} (${cur - ttl} x dec_ttl)`);
+}
+
+/** The actions this datapath has no record for: fail closed with the reason. */
+export function xlateUnsupported(ctx: XlateContext, a: Action): void {
+  const why =
+    a.type === "push_pbb" || a.type === "pop_pbb"
+      ? "the datapath has no PBB support"
+      : a.type === "experimenter"
+        ? `experimenter action 0x${a.experimenter.toString(16)} is not supported`
+        : "the datapath has no MPLS support (and no IP-in-IP TTL copy)";
+  ctx.fail(`${a.type}: ${why}`);
+}

@@ -1,0 +1,217 @@
+// OpenFlow pipeline translation: a missed packet in, datapath actions + the exact megaflow mask
+// + a trace out (OpenFlow 1.3.5 §5: tables, instructions, action set, groups).
+//
+// What: xlatePipeline(env, flow) walks the tables from table 0 for a PipelineFlow (the missed
+//   packet's key and its OpenFlow in_port) and returns XlateResult; xlatePacketOut(env, flow,
+//   actions) runs a PACKET_OUT's action list (where output:TABLE re-enters the pipeline).
+//
+//     flow ─► table 0 ─lookup─► rule ─► instructions in spec order:
+//               ▲                        meter (no-op) → apply-actions (now) → clear-actions →
+//               │                        write-actions (action set) → write-metadata → goto
+//               └──── goto (forward only) ◄─┘        no goto: execute the action set
+//
+// Design: Open vSwitch's ofproto-dpif-xlate, reduced to what our datapath can do. The tables
+//   un-wildcard what their lookups read; this module and the ones it calls un-wildcard every
+//   other field they read (in_port always: outputs compare with it). Rewrites are lazy
+//   (packet-state.ts): records are emitted before each output, for what changed. A failure —
+//   an action the datapath cannot express, a guard tripping, a backward goto — makes the
+//   whole result a drop megaflow (A_DROP with DROP_REASON.XLATE_FAILED) whose mask is the bits
+//   read so far: every packet that agrees on them walks the same path to the same failure.
+//   A table miss with no table-miss rule drops (OpenFlow 1.3), recorded in the trace; the
+//   action set is not executed then, but outputs already made by apply-actions stand.
+// Invariants: the result's mask covers every key bit the translation read (soundness: any
+//   packet equal to this one under the mask translates to the same actions); the input flow
+//   is not modified (the walk works on a clone).
+// Threading: main thread; synchronous; the providers must not change during a call.
+
+import type { Action } from "../../../openflow/actions/actions.ts";
+import type { Instruction } from "../../../openflow/instructions.ts";
+import { formatMatch } from "../../../openflow/match/match-format.ts";
+import { ActionList, DROP_REASON } from "../../datapath/datapath-actions.ts";
+import { PRESENT } from "../../datapath/flow-key.ts";
+import type { PipelineFlow } from "../pipeline-flow.ts";
+import { ActionSet } from "./action-set.ts";
+import { Branch } from "./packet-state.ts";
+import { executeActions } from "./xlate-actions.ts";
+import { type ActionOrigin, type NormalOutcome, XlateContext, type XlateEnv, type XlateRule } from "./xlate-context.ts";
+import { formatActions, type XlateTrace } from "./xlate-trace.ts";
+
+export interface XlateResult {
+  /** Datapath action list (datapath-actions.ts); empty = drop. */
+  actions: Uint8Array;
+  /** Megaflow mask (KEY_SIZE bytes). */
+  mask: Uint8Array;
+  trace: XlateTrace;
+  /** Why translation failed closed (then `actions` is a counted drop). */
+  failed?: string;
+  /** Rules matched, in order, with their tables (for stats and revalidation). */
+  rules: Array<{ tableId: number; rule: XlateRule }>;
+  /** Groups consulted (a GROUP_MOD of any of them makes this result stale). */
+  groupIds: number[];
+  /** What each output:NORMAL depended on and learned. */
+  normal: NormalOutcome[];
+}
+
+/** Table id and cookie a PACKET_OUT's CONTROLLER output reports (as Open vSwitch does). */
+export const PACKET_OUT_ORIGIN: ActionOrigin = {
+  tableId: 0xff,
+  cookie: 0xffffffffffffffffn,
+  tableMiss: false,
+  packetOut: true,
+};
+
+const INSTRUCTION_ORDER: Record<Instruction["type"], number> = {
+  meter: 0,
+  apply_actions: 1,
+  clear_actions: 2,
+  write_actions: 3,
+  write_metadata: 4,
+  goto_table: 5,
+  experimenter: 6,
+};
+
+function start(env: XlateEnv, flow: PipelineFlow): { ctx: XlateContext; b: Branch } {
+  const ctx = new XlateContext(env, flow.key.slice());
+  ctx.wc.inPort().presentBits(PRESENT.ETH);
+  return { ctx, b: new Branch(flow.clone()) };
+}
+
+/** Translates a missed packet through the pipeline from table 0. */
+export function xlatePipeline(env: XlateEnv, flow: PipelineFlow): XlateResult {
+  const { ctx, b } = start(env, flow);
+  ctx.rerun = (again) => rerun(ctx, again);
+  runPipeline(ctx, b, 0);
+  return finish(ctx);
+}
+
+/** Translates a PACKET_OUT's actions for `flow` (its in_port may be CONTROLLER). */
+export function xlatePacketOut(env: XlateEnv, flow: PipelineFlow, actions: readonly Action[]): XlateResult {
+  const { ctx, b } = start(env, flow);
+  ctx.rerun = (again) => rerun(ctx, again);
+  ctx.note("action", `packet-out actions: ${formatActions(actions)}`);
+  executeActions(ctx, b, actions, PACKET_OUT_ORIGIN);
+  return finish(ctx);
+}
+
+function rerun(ctx: XlateContext, b: Branch): void {
+  if (!ctx.enter("group")) return; // a re-run nests like a group (depth and indentation)
+  try {
+    runPipeline(ctx, b, 0);
+  } finally {
+    ctx.leave("group");
+  }
+}
+
+function ruleLine(tableId: number, r: XlateRule): string {
+  const cookie = r.cookie === 0n ? "" : `, cookie 0x${r.cookie.toString(16)}`;
+  return `table ${tableId}: priority ${r.priority}${cookie}, ${formatMatch(r.match) || "(match anything)"}`;
+}
+
+/** One pipeline run: tables from `first` until no goto, then the action set. */
+function runPipeline(ctx: XlateContext, b: Branch, first: number): void {
+  const set = new ActionSet();
+  let tableId = first;
+  let entered = 0;
+  let origin: ActionOrigin | undefined;
+  try {
+    for (;;) {
+      if (!ctx.enter("table")) return;
+      entered++;
+      const rule = ctx.env.tables.lookup(tableId, b.flow, ctx.wc);
+      if (!rule) {
+        ctx.note("table", `table ${tableId}: no match and no table-miss rule: drop`, { tableId });
+        return;
+      }
+      ctx.rules.push({ tableId, rule });
+      origin = { tableId, cookie: rule.cookie, tableMiss: rule.priority === 0 && rule.match.length === 0 };
+      const summary = { priority: rule.priority, cookie: rule.cookie, match: formatMatch(rule.match) };
+      ctx.note("table", ruleLine(tableId, rule), { tableId, rule: summary });
+      const next = runInstructions(ctx, b, rule, set, origin);
+      if (ctx.failed !== undefined) return;
+      if (next === undefined) break;
+      tableId = next;
+    }
+    if (set.size === 0) {
+      ctx.note("action-set", "action set: empty");
+      return;
+    }
+    const ordered = set.ordered();
+    ctx.note("action-set", `action set: ${formatActions(ordered)}`);
+    executeActions(ctx, b, ordered, origin as ActionOrigin);
+  } finally {
+    for (let i = 0; i < entered; i++) ctx.leave("table");
+  }
+}
+
+/** Runs a rule's instructions in the spec's order; returns the goto target, if any. */
+function runInstructions(
+  ctx: XlateContext,
+  b: Branch,
+  rule: XlateRule,
+  set: ActionSet,
+  origin: ActionOrigin,
+): number | undefined {
+  const tableId = origin.tableId;
+  let next: number | undefined;
+  const ordered = [...rule.instructions].sort((x, y) => INSTRUCTION_ORDER[x.type] - INSTRUCTION_ORDER[y.type]);
+  for (const ins of ordered) {
+    if (ctx.failed !== undefined) return undefined;
+    switch (ins.type) {
+      case "meter":
+        ctx.note("instruction", `meter:${ins.meterId} (accepted; metering is not applied yet)`);
+        break;
+      case "apply_actions":
+        ctx.note("instruction", `apply_actions: ${formatActions(ins.actions)}`);
+        executeActions(ctx, b, ins.actions, origin);
+        break;
+      case "clear_actions":
+        set.clear();
+        ctx.note("instruction", "clear_actions");
+        break;
+      case "write_actions":
+        set.write(ins.actions);
+        ctx.note("instruction", `write_actions: ${formatActions(ins.actions)}`);
+        break;
+      case "write_metadata":
+        b.flow.writeMetadata(ins.metadata, ins.mask);
+        ctx.note(
+          "instruction",
+          `write_metadata:0x${ins.metadata.toString(16)}/0x${ins.mask.toString(16)} → metadata 0x${b.flow.metadata.toString(16)}`,
+        );
+        break;
+      case "goto_table":
+        if (ins.tableId <= tableId) {
+          ctx.fail(`goto_table:${ins.tableId} from table ${tableId}: goto must go forward`);
+          return undefined;
+        }
+        ctx.note("instruction", `goto_table:${ins.tableId}`);
+        next = ins.tableId;
+        break;
+      case "experimenter":
+        ctx.fail(`experimenter instruction 0x${ins.experimenter.toString(16)} is not supported`);
+        return undefined;
+    }
+  }
+  return next;
+}
+
+function finish(ctx: XlateContext): XlateResult {
+  let actions: Uint8Array;
+  if (ctx.failed !== undefined) {
+    actions = new ActionList().drop(DROP_REASON.XLATE_FAILED).bytes();
+    ctx.trace.add({ kind: "drop", depth: 0, text: "result: drop megaflow (translation failed)" });
+  } else {
+    actions = ctx.out.bytes();
+    if (actions.length === 0)
+      ctx.trace.add({ kind: "drop", depth: 0, text: "result: no outputs, the packet is dropped" });
+  }
+  return {
+    actions,
+    mask: ctx.wc.bytes,
+    trace: ctx.trace,
+    failed: ctx.failed,
+    rules: ctx.rules,
+    groupIds: [...ctx.groupIds],
+    normal: ctx.normal,
+  };
+}

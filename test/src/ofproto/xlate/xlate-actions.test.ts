@@ -1,0 +1,251 @@
+// Translation of each instruction and action kind: the exact datapath action bytes and the
+// exact megaflow mask. Tables here are a fixed-answer stub whose lookups record nothing, so
+// every mask bit below was recorded by the translator itself.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { OFPP } from "../../../../openflow/constants.ts";
+import { OFPGT_TYPES } from "../../../../openflow/messages/group-mod.ts";
+import { ActionList, DROP_REASON, describeActions } from "../../../../src/datapath/datapath-actions.ts";
+import { createFastPath, type FastPath } from "../../../../src/datapath/fastpath-module.ts";
+import { KEY, KeyMask, PRESENT } from "../../../../src/datapath/flow-key.ts";
+import { PACKET_IN_REASON } from "../../../../src/ofproto/xlate/controller-userdata.ts";
+import { type XlateResult, xlatePipeline } from "../../../../src/ofproto/xlate/xlate.ts";
+import {
+  apply,
+  DP,
+  env,
+  FixedTables,
+  flowOf,
+  Groups,
+  grp,
+  macBytes,
+  out,
+  popVlan,
+  ports,
+  pushVlan,
+  setf,
+  write,
+} from "./xlate-harness.ts";
+
+let fp: FastPath;
+beforeAll(async () => {
+  fp = await createFastPath({ buffers: 64 });
+});
+
+const base = () => new KeyMask().inPort().presentBits(PRESENT.ETH);
+const ipv4Read = (mk: KeyMask) => mk.presentBits(PRESENT.IPV4).field(KEY.ETH_TYPE, 2);
+const vlanRead = (mk: KeyMask) => mk.vlan().presentBits(PRESENT.VLAN2).field(KEY.VLAN2_TCI, 2);
+
+function expectXlate(r: XlateResult, list: ActionList, mask: KeyMask): void {
+  expect(r.failed).toBeUndefined();
+  expect(describeActions(r.actions)).toBe(describeActions(list.bytes()));
+  expect(r.actions).toEqual(list.bytes());
+  expect(r.mask).toEqual(mask.bytes);
+}
+
+function run(instructions: Parameters<FixedTables["set"]>[1], f = {}, inPort = 1, groups = new Groups()) {
+  const t = new FixedTables().set(0, instructions);
+  return xlatePipeline(env(t, ports(4), groups), flowOf(fp, f, inPort));
+}
+
+describe("outputs", () => {
+  it("output:N is the datapath port of N", () => {
+    expectXlate(run([apply(out(2))]), new ActionList().output(DP(2)), base());
+  });
+
+  it("output to the input port is skipped; IN_PORT sends there", () => {
+    const r = run([apply(out(1), out(OFPP.IN_PORT))]);
+    expectXlate(r, new ActionList().output(DP(1)), base());
+    expect(r.trace.text()).toMatch(/skipped, it is the input port/);
+  });
+
+  it("FLOOD skips the ingress, dead ports and NO_FLOOD ports; ALL keeps NO_FLOOD", () => {
+    const pm = ports(5, { 3: { noFlood: true }, 4: { live: false } });
+    const t = new FixedTables().set(0, [apply(out(OFPP.FLOOD))]);
+    const r = xlatePipeline(env(t, pm), flowOf(fp, {}, 1));
+    expectXlate(r, new ActionList().output(DP(2)).output(DP(5)), base());
+    const t2 = new FixedTables().set(0, [apply(out(OFPP.ALL))]);
+    expectXlate(
+      xlatePipeline(env(t2, pm), flowOf(fp, {}, 1)),
+      new ActionList().output(DP(2)).output(DP(3)).output(DP(5)),
+      base(),
+    );
+  });
+
+  it("a wide FLOOD uses one output set when the port map offers sets", () => {
+    const pm = ports(10);
+    pm.portSet = (dp) => (dp.length === 9 ? 7 : undefined);
+    const t = new FixedTables().set(0, [apply(out(OFPP.FLOOD))]);
+    expectXlate(xlatePipeline(env(t, pm), flowOf(fp, {}, 1)), new ActionList().outputSet(7), base());
+  });
+
+  it("output to a missing or dead port is skipped", () => {
+    const pm = ports(3, { 3: { live: false } });
+    const t = new FixedTables().set(0, [apply(out(9), out(3), out(2))]);
+    expectXlate(xlatePipeline(env(t, pm), flowOf(fp, {}, 1)), new ActionList().output(DP(2)), base());
+  });
+
+  it("CONTROLLER is a userspace action whose userdata decodes to reason, table, cookie, max_len", () => {
+    const t = new FixedTables().set(0, [apply(out(OFPP.CONTROLLER, 128))], 5, 0xabcn);
+    const e = env(t);
+    const r = xlatePipeline(e, flowOf(fp, {}, 1));
+    const ud = r.actions[4] | (r.actions[5] << 8) | (r.actions[6] << 16) | (r.actions[7] << 24);
+    expectXlate(r, new ActionList().userspace(ud >>> 0), base());
+    expect(e.controller.decode(ud >>> 0)).toEqual({
+      reason: PACKET_IN_REASON.ACTION,
+      tableId: 0,
+      cookie: 0xabcn,
+      maxLen: 128,
+    });
+    // A table-miss entry (priority 0, empty match) reports NO_MATCH.
+    const miss = new FixedTables().set(0, [apply(out(OFPP.CONTROLLER, 0xffff))], 0);
+    const e2 = env(miss);
+    const r2 = xlatePipeline(e2, flowOf(fp, {}, 1));
+    const ud2 = new DataView(r2.actions.buffer).getUint32(4, true);
+    expect(e2.controller.decode(ud2)?.reason).toBe(PACKET_IN_REASON.NO_MATCH);
+    expect(ud2 >>> 30).toBe(1);
+  });
+
+  it("LOCAL maps through the port map", () => {
+    const pm = ports(2).add({ ofPort: OFPP.LOCAL, dpPort: 0, name: "br0", live: true });
+    const t = new FixedTables().set(0, [apply(out(OFPP.LOCAL))]);
+    expectXlate(xlatePipeline(env(t, pm), flowOf(fp, {}, 1)), new ActionList().output(0), base());
+  });
+});
+
+describe("set_field and header actions", () => {
+  it("eth_src/eth_dst need no reads", () => {
+    const r = run([apply(setf("eth_dst", macBytes("02:aa:00:00:00:01")), out(2))]);
+    expectXlate(r, new ActionList().setEthDst(macBytes("02:aa:00:00:00:01")).output(DP(2)), base());
+  });
+
+  it("ipv4_src on IPv4 un-wildcards eth_type and the IPv4 presence bit", () => {
+    const r = run([apply(setf("ipv4_src", 0x0a000063), out(2))]);
+    expectXlate(r, new ActionList().setIpv4Src(Uint8Array.of(10, 0, 0, 99)).output(DP(2)), ipv4Read(base()));
+  });
+
+  it("ipv4_dst on a non-IP frame is skipped — having read that it is not IPv4", () => {
+    const r = run([apply(setf("ipv4_dst", 0x0a000063), out(2))], { l3: "other" });
+    expectXlate(r, new ActionList().output(DP(2)), ipv4Read(base()));
+    expect(r.trace.text()).toMatch(/skipped/);
+  });
+
+  it("udp_dst sets the port; tcp_dst on UDP is skipped; both read ip_proto", () => {
+    const mask = base()
+      .presentBits(PRESENT.UDP | PRESENT.TCP)
+      .field(KEY.ETH_TYPE, 2)
+      .field(KEY.IP_PROTO, 1);
+    const r = run([apply(setf("tcp_dst", 80), setf("udp_dst", 53), out(2))]);
+    expectXlate(r, new ActionList().setTpDst(53).output(DP(2)), mask);
+  });
+
+  it("ip_dscp and ipv6 addresses", () => {
+    const mask = base()
+      .presentBits(PRESENT.IPV4 | PRESENT.IPV6)
+      .field(KEY.ETH_TYPE, 2);
+    const r = run([apply(setf("ip_dscp", 46), setf("ipv6_src", new Uint8Array(16).fill(1)), out(2))]);
+    expectXlate(r, new ActionList().setDscp(46).output(DP(2)), mask);
+  });
+
+  it("push_vlan then set vlan_vid is one push with the final TCI; the whole stack is read", () => {
+    const r = run([apply(pushVlan(), setf("vlan_vid", 0x1000 | 100), setf("vlan_pcp", 3), out(2))]);
+    expectXlate(r, new ActionList().pushVlan(0x8100, (3 << 13) | 100).output(DP(2)), vlanRead(base()));
+  });
+
+  it("push_vlan copies the outer tag (QinQ with 0x88a8)", () => {
+    const r = run([apply(pushVlan(0x88a8), out(2))], { vlans: [{ vid: 10, pcp: 2 }] });
+    expectXlate(r, new ActionList().pushVlan(0x88a8, (2 << 13) | 10).output(DP(2)), vlanRead(base()));
+  });
+
+  it("pop_vlan on a tagged frame; set vlan_vid on a tagged frame is set_vlan_vid", () => {
+    expectXlate(
+      run([apply(popVlan, out(2))], { vlans: [{ vid: 10 }] }),
+      new ActionList().popVlan().output(DP(2)),
+      vlanRead(base()),
+    );
+    expectXlate(
+      run([apply(setf("vlan_vid", 0x1000 | 20), out(2))], { vlans: [{ vid: 10 }] }),
+      new ActionList().setVlanVid(20).output(DP(2)),
+      vlanRead(base()),
+    );
+  });
+
+  it("rewrites are emitted lazily, before the output that sees them, and only once", () => {
+    const r = run([apply(out(2), setf("eth_src", macBytes("02:bb:00:00:00:01")), out(3), out(4))]);
+    expectXlate(
+      r,
+      new ActionList().output(DP(2)).setEthSrc(macBytes("02:bb:00:00:00:01")).output(DP(3)).output(DP(4)),
+      base(),
+    );
+  });
+
+  it("dec_nw_ttl is dec_ttl; set_nw_ttl lowers by decrements and reads the TTL", () => {
+    expectXlate(run([apply({ type: "dec_nw_ttl" }, out(2))]), new ActionList().decTtl().output(DP(2)), base());
+    const mask = base()
+      .presentBits(PRESENT.IPV4 | PRESENT.IPV6)
+      .field(KEY.ETH_TYPE, 2)
+      .field(KEY.IP_TTL, 1);
+    expectXlate(
+      run([apply({ type: "set_nw_ttl", ttl: 62 }, out(2))], { ttl: 64 }),
+      new ActionList().decTtl().decTtl().output(DP(2)),
+      mask,
+    );
+    const up = run([apply({ type: "set_nw_ttl", ttl: 100 }, out(2))], { ttl: 64 });
+    expect(up.failed).toMatch(/set_nw_ttl/);
+  });
+
+  it("set_queue and meter are accepted without datapath actions", () => {
+    const r = run([{ type: "meter", meterId: 1 }, apply({ type: "set_queue", queueId: 3 }, out(2))]);
+    expectXlate(r, new ActionList().output(DP(2)), base());
+    expect(r.trace.text()).toMatch(/meter:1.*accepted/);
+  });
+});
+
+describe("fail closed", () => {
+  for (const a of [
+    { type: "push_mpls", ethertype: 0x8847 },
+    { type: "pop_mpls", ethertype: 0x0800 },
+    { type: "dec_mpls_ttl" },
+    { type: "copy_ttl_out" },
+    { type: "push_pbb", ethertype: 0x88e7 },
+  ] as const) {
+    it(`${a.type}: drop megaflow, counted, trace says why`, () => {
+      const r = run([apply(out(2), a, out(3))]);
+      expect(r.failed).toMatch(new RegExp(a.type));
+      expect(r.actions).toEqual(new ActionList().drop(DROP_REASON.XLATE_FAILED).bytes());
+      expect(r.trace.of("fail")).toHaveLength(1);
+    });
+  }
+
+  it("set_field of a field the datapath cannot write (ip_ecn, ip_proto)", () => {
+    expect(run([apply(setf("ip_ecn", 1), out(2))]).failed).toMatch(/ip_ecn/);
+    expect(run([write(setf("ip_proto", 6), out(2))]).failed).toMatch(/ip_proto/);
+  });
+});
+
+describe("groups restore what a bucket changed", () => {
+  it("ALL: each bucket sees the packet as it entered the group", () => {
+    const g = new Groups().add(1, OFPGT_TYPES.ALL, [
+      { actions: [setf("eth_dst", macBytes("02:cc:00:00:00:01")), out(2)] },
+      { actions: [out(3)] },
+    ]);
+    const r = run([apply(grp(1), out(4))], { dst: "02:00:00:00:00:09" }, 1, g);
+    const orig = macBytes("02:00:00:00:00:09");
+    expectXlate(
+      r,
+      new ActionList()
+        .setEthDst(macBytes("02:cc:00:00:00:01"))
+        .output(DP(2))
+        .setEthDst(orig)
+        .output(DP(3))
+        .output(DP(4)),
+      base().ethDst(),
+    );
+  });
+
+  it("a VLAN pushed in a bucket is popped before the next output", () => {
+    const g = new Groups().add(1, OFPGT_TYPES.INDIRECT, [{ actions: [pushVlan(), setf("vlan_vid", 0x1005), out(2)] }]);
+    const r = run([apply(grp(1), out(3))], {}, 1, g);
+    expectXlate(r, new ActionList().pushVlan(0x8100, 5).output(DP(2)).popVlan().output(DP(3)), vlanRead(base()));
+  });
+});
