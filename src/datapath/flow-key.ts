@@ -117,8 +117,10 @@ export class KeyMask {
   }
 }
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 export function macToString(mac: Uint8Array): string {
-  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join(":");
+  return `${HEX_BYTE[mac[0]]}:${HEX_BYTE[mac[1]]}:${HEX_BYTE[mac[2]]}:${HEX_BYTE[mac[3]]}:${HEX_BYTE[mac[4]]}:${HEX_BYTE[mac[5]]}`;
 }
 
 export function macFromString(s: string): Uint8Array {

@@ -41,7 +41,18 @@ export class MegaflowRegistry {
   add(r: Omit<MegaflowRecord, "handle" | "packets" | "bytes" | "used">): MegaflowRecord {
     const handle = this.nextHandle;
     this.nextHandle = (this.nextHandle + 1) >>> 0 || 1;
-    const rec: MegaflowRecord = { ...r, handle, packets: 0, bytes: 0, used: 0 };
+    const rec: MegaflowRecord = {
+      handle,
+      bridge: r.bridge,
+      key: r.key,
+      mask: r.mask,
+      actions: r.actions,
+      dependsOn: r.dependsOn,
+      source: r.source,
+      packets: 0,
+      bytes: 0,
+      used: 0,
+    };
     this.flows.set(handle, rec);
     if (rec.dependsOn) {
       const k = MegaflowRegistry.depKey(rec.bridge, rec.dependsOn.vlan, rec.dependsOn.mac);
