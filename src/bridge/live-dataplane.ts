@@ -10,12 +10,18 @@
 //   attached — `port stats` then says so).
 // Threading: main thread.
 
+import { createHash } from "node:crypto";
 import type { Logger } from "pino";
+import { OFPP } from "../../openflow/constants.ts";
+import { BAD_REQUEST, OFPET, OfpError } from "../../openflow/errors.ts";
 import { ERR_PORT_NOT_ATTACHED } from "../api/errors.ts";
 import type { BridgeConfig, PortConfig } from "../config/model.ts";
 import { DEFAULT_MAC_AGING_SECONDS, DEFAULT_MAC_TABLE_SIZE } from "../config/model.ts";
+import { createFastPath, type FastPath } from "../datapath/fastpath-module.ts";
+import { KEY_SIZE, macFromString } from "../datapath/flow-key.ts";
 import { type DatapathOptions, DatapathRuntime } from "../datapath/runtime/datapath-runtime.ts";
 import { policyOf } from "../ofproto/normal/vlan-policy.ts";
+import type { OfBridge, OfPortView } from "../ofproto/of-handlers/handler-context.ts";
 import { Ofproto } from "../ofproto/ofproto.ts";
 import { netdevInfo } from "../ports/netdev-info.ts";
 import type { PacketRingOptions } from "../ports/packet-ring.ts";
@@ -23,6 +29,8 @@ import type { DataplaneView, FdbEntry, FdbFlushFilter, PortStats } from "../swit
 import type { SwitchService } from "../switch/switch-service.ts";
 
 const MAX_DP_PORTS = 1024;
+/** Largest PACKET_OUT frame: the data room of the datapath worker's buffers (pool.ts default). */
+const PARSER_DATA_ROOM = 2048;
 const LOCAL = "LOCAL";
 
 /** Port options that size a `system` port's TPACKET_V3 receive ring (the ring is the port's
@@ -54,8 +62,25 @@ function systemRingOptions(options: Record<string, string>): PacketRingOptions |
   return Object.keys(ring).length > 0 ? ring : undefined;
 }
 
+/** The datapath flow key of `frame` received on datapath port `dpPort`, by the fast path's parser. */
+function parseFrameKey(fp: FastPath, frame: Uint8Array, dpPort: number): Uint8Array {
+  const id = fp.bufferAlloc();
+  if (id < 0) throw new Error("packet-out parser: no buffer");
+  try {
+    const at = fp.bufferData(id);
+    new Uint8Array(fp.memory.buffer, at, frame.length).set(frame);
+    const key = fp.classifyScratch();
+    fp.parseAt(at, frame.length, dpPort, key);
+    return new Uint8Array(fp.memory.buffer, key, KEY_SIZE).slice();
+  } finally {
+    fp.bufferFree(id);
+  }
+}
+
 interface AttachedPort {
   dpPort: number;
+  /** OpenFlow port number: the configured ofport, OFPP_LOCAL for the internal port. */
+  ofPort: number;
   bridge: string;
   name: string;
   netdev: string;
@@ -75,6 +100,8 @@ export class LiveDataplane implements DataplaneView {
   private readonly bridgeConfigs = new Map<string, BridgeConfig>();
   private queue: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
+  /** A small fast-path instance on this thread, used only to parse PACKET_OUT frames. */
+  private parser?: Promise<FastPath>;
 
   private constructor(
     private readonly runtime: DatapathRuntime,
@@ -137,7 +164,8 @@ export class LiveDataplane implements DataplaneView {
       b.macTableSize || DEFAULT_MAC_TABLE_SIZE,
     );
     if (this.opts.internalPorts ?? true) {
-      await this.attach(b.name, LOCAL, b.name, { type: "internal", name: b.name }, policyOf("trunk", 0, []), true);
+      const spec = { type: "internal", name: b.name };
+      await this.attach(b.name, LOCAL, b.name, spec, policyOf("trunk", 0, []), true, OFPP.LOCAL);
     }
     this.changeBridge(b);
   }
@@ -189,6 +217,7 @@ export class LiveDataplane implements DataplaneView {
       ringOptions ? { type, name: p.name, system: { ringOptions } } : { type, name: p.name },
       policyOf(p.vlanMode, p.tag, p.trunks),
       !p.adminDown,
+      p.ofport,
     );
   }
 
@@ -199,14 +228,15 @@ export class LiveDataplane implements DataplaneView {
     spec: { type: string; name: string; system?: { ringOptions: PacketRingOptions } },
     policy: ReturnType<typeof policyOf>,
     up: boolean,
+    ofPort: number,
   ): Promise<void> {
     const dpPort = this.allocDp();
-    const rec: AttachedPort = { dpPort, bridge, name, netdev, attached: false };
+    const rec: AttachedPort = { dpPort, ofPort, bridge, name, netdev, attached: false };
     this.ports.set(`${bridge}/${name}`, rec);
     try {
       await this.runtime.addPort(dpPort, spec);
       rec.attached = true;
-      this.ofproto.setPort(bridge, { dpPort, name, policy, up });
+      this.ofproto.setPort(bridge, { dpPort, name, policy, up }, ofPort);
       this.syncStaticMacs(bridge);
       this.logger.info({ bridge, port: name, dpPort }, "port attached");
     } catch (e) {
@@ -231,12 +261,12 @@ export class LiveDataplane implements DataplaneView {
   private changePort(bridge: string, p: PortConfig): void {
     const rec = this.ports.get(`${bridge}/${p.name}`);
     if (!rec?.attached) return;
-    this.ofproto.setPort(bridge, {
-      dpPort: rec.dpPort,
-      name: p.name,
-      policy: policyOf(p.vlanMode, p.tag, p.trunks),
-      up: !p.adminDown,
-    });
+    rec.ofPort = p.ofport;
+    this.ofproto.setPort(
+      bridge,
+      { dpPort: rec.dpPort, name: p.name, policy: policyOf(p.vlanMode, p.tag, p.trunks), up: !p.adminDown },
+      p.ofport,
+    );
   }
 
   async portStats(bridge: string, port: string): Promise<PortStats> {
@@ -289,6 +319,69 @@ export class LiveDataplane implements DataplaneView {
     const port = filter.port === undefined ? undefined : this.ports.get(`${bridge}/${filter.port}`)?.dpPort;
     if (filter.port !== undefined && port === undefined) return 0;
     return br.macs.flush({ port, vlan: filter.vlan });
+  }
+
+  /** The bridge as OpenFlow connections see it (of-connections.ts); state is read per call. */
+  ofBridge(name: string): OfBridge {
+    const br = () => {
+      const b = this.ofproto.bridges.get(name);
+      if (!b) throw new Error(`bridge ${name} is not in the datapath`);
+      return b;
+    };
+    return {
+      name,
+      datapathId: () => this.datapathId(name),
+      ports: () => this.ofPortViews(name),
+      tables: () => br().tables,
+      now: () => this.ofproto.now(),
+      flowMod: (fm) => this.ofproto.flowMod(name, fm),
+      packetOut: async (inPort, actions, data) => {
+        if (data.length > PARSER_DATA_ROOM) {
+          throw new OfpError(OFPET.BAD_REQUEST, BAD_REQUEST.BAD_PACKET, `packet-out of ${data.length} bytes`);
+        }
+        this.parser ??= createFastPath({ buffers: 4, maxFlows: 16, emcEntries: 16, dataRoom: PARSER_DATA_ROOM });
+        const fp = await this.parser;
+        this.ofproto.packetOut(name, inPort, actions, data, (frame, dpPort) => parseFrameKey(fp, frame, dpPort));
+      },
+      fence: () => this.runtime.fence(),
+    };
+  }
+
+  /** The configured datapath id, else the LOCAL port's MAC, else one derived from the name. */
+  private datapathId(bridge: string): bigint {
+    const configured = this.bridgeConfigs.get(bridge)?.datapathId ?? 0n;
+    if (configured !== 0n) return configured;
+    const local = this.ports.get(`${bridge}/${LOCAL}`);
+    let mac: Uint8Array | undefined;
+    try {
+      if (local) mac = macFromString(netdevInfo(local.netdev).mac);
+    } catch {
+      // the TAP is gone: fall back to the name
+    }
+    if (!mac) {
+      const h = createHash("sha256").update(bridge).digest();
+      mac = Uint8Array.from([(h[0] & 0xfe) | 0x02, h[1], h[2], h[3], h[4], h[5]]);
+    }
+    return mac.reduce((v, b) => (v << 8n) | BigInt(b), 0n);
+  }
+
+  private ofPortViews(bridge: string): OfPortView[] {
+    const views: OfPortView[] = [];
+    for (const rec of this.ports.values()) {
+      if (rec.bridge !== bridge || !rec.attached) continue;
+      let mac = "00:00:00:00:00:00";
+      let linkUp = false;
+      try {
+        const info = netdevInfo(rec.netdev);
+        mac = info.mac;
+        linkUp = info.linkUp;
+      } catch {
+        // the device went away under us: report it down
+      }
+      const adminUp = this.ofproto.bridges.get(bridge)?.ports.get(rec.dpPort)?.up ?? false;
+      views.push({ ofPort: rec.ofPort, name: rec.name === LOCAL ? bridge : rec.name, mac, adminUp, linkUp });
+    }
+    return views.sort((a, b) => a.ofPort - b.ofPort);
   }
 
   async stop(): Promise<void> {

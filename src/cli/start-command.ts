@@ -4,8 +4,11 @@
 // readiness line is {"msg":"wasmvs ready","rest":"http://HOST:PORT"} (the bound port, so
 // --rest 127.0.0.1:0 is usable by scripts and tests).
 //
+// `--openflow HOST:PORT` opens the default bridge's OpenFlow passive listener (ptcp:PORT:HOST;
+// port 0 = any free port, named as {"openflow":"HOST:PORT"} in the readiness line); every
+// bridge always has its punix socket <state-dir>/<bridge>.mgmt.
+//
 // Design: the daemon modules are imported lazily so client verbs do not load fastify.
-// OpenFlow (a later issue) has no flag yet.
 //
 // Threading: main thread; installs SIGINT/SIGTERM handlers once the daemon is up.
 
@@ -21,6 +24,7 @@ export function addStartCommand(program: Command, _io: CliIo): void {
     .description("run the switch daemon in the foreground")
     .option("--rest <host:port>", "REST listen address (port 0 = any free port)", "127.0.0.1:8080")
     .option("--state-dir <dir>", "directory of the durable configuration", "./wasmvs-state")
+    .option("--openflow <host:port>", "OpenFlow passive listener of the default bridge (port 0 = any free port)")
     .option("--bridge <name>", "bridge created (standalone) when the state is new", "br0")
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .option("--no-datapath", "configuration and REST only: attach no ports, forward nothing")
@@ -33,12 +37,20 @@ export function addStartCommand(program: Command, _io: CliIo): void {
         logLevel: string;
         datapath: boolean;
         internalPorts: boolean;
+        openflow?: string;
       }) => {
         const { parseListenAddress } = await import("../daemon/rest-address.ts");
         try {
           parseListenAddress(opts.rest);
         } catch (err) {
           throw new UsageError((err as Error).message);
+        }
+        try {
+          if (opts.openflow !== undefined) parseListenAddress(opts.openflow);
+        } catch {
+          throw new UsageError(
+            `--openflow "${opts.openflow}" is not HOST:PORT (e.g. 127.0.0.1:6653; port 0 picks a free one)`,
+          );
         }
         const { startDaemon } = await import("../daemon/daemon.ts");
         const { exitOnSignals } = await import("../daemon/signals.ts");
@@ -50,6 +62,7 @@ export function addStartCommand(program: Command, _io: CliIo): void {
             defaultBridge: opts.bridge,
             datapath: opts.datapath,
             internalPorts: opts.internalPorts,
+            openflow: opts.openflow,
             logger,
           });
           exitOnSignals(daemon, logger);

@@ -14,7 +14,13 @@
 // change, so an operator who deleted every bridge does not get br0 back on the next start.
 // The dataplane is the live one (LiveDataplane: the datapath worker, its ports, NORMAL
 // switching) unless `datapath: false` asks for none (NullDataplane: configuration only, no
-// traffic — for machines without the privileges to open devices). OpenFlow is a later issue.
+// traffic — for machines without the privileges to open devices).
+//
+// OpenFlow (with the live dataplane only): every bridge gets a `punix:<stateDir>/<bridge>.mgmt`
+// listener as it is added, and the default bridge also `ptcp:PORT:HOST` when `openflow` is set
+// (src/ofproto/of-connections.ts). The ready line names the bound OpenFlow address
+// ({"openflow": "HOST:PORT"}), so port 0 is usable by scripts and tests. It is off unless
+// asked for: several daemons on one host (tests) would otherwise fight over one port.
 //
 // Invariants: if start fails half-way, everything already opened is closed before the error is
 // rethrown; close() is idempotent and never rejects on a second call.
@@ -26,6 +32,7 @@ import type { Api } from "../api/app.ts";
 import { buildApi } from "../api/app.ts";
 import { LiveDataplane } from "../bridge/live-dataplane.ts";
 import { ConfigStore } from "../config/config-store.ts";
+import { OfConnections } from "../ofproto/of-connections.ts";
 import { type DataplaneView, NullDataplane } from "../switch/dataplane-view.ts";
 import { SwitchService } from "../switch/switch-service.ts";
 import { parseListenAddress, restUrl } from "./rest-address.ts";
@@ -50,6 +57,8 @@ export interface DaemonOptions {
   internalPorts?: boolean;
   /** Sysfs root for netdev checks (tests). Default /sys. */
   sysfsRoot?: string;
+  /** HOST:PORT of the default bridge's OpenFlow passive listener (port 0 = any); none if unset. */
+  openflow?: string;
   /** Called after the service exists and before it replays the configuration: subscribe here. */
   onService?: (service: SwitchService) => void | Promise<void>;
 }
@@ -66,6 +75,8 @@ export interface Daemon {
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const logger = opts.logger;
   const listen = parseListenAddress(opts.rest ?? DEFAULT_REST);
+  const ofListen = opts.openflow === undefined ? undefined : parseListenAddress(opts.openflow);
+  const defaultBridge = opts.defaultBridge ?? DEFAULT_BRIDGE;
   const stateDir = opts.stateDir ?? DEFAULT_STATE_DIR;
   const startedAt = Date.now();
 
@@ -87,20 +98,40 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     sysfsRoot: opts.sysfsRoot,
   });
   let api: Api | undefined;
+  let openflow: OfConnections | undefined;
+  const ofStarts: Promise<void>[] = [];
+  if (live) {
+    const dp = live;
+    openflow = new OfConnections({
+      runDir: stateDir,
+      targets: ofListen ? { [defaultBridge]: [`ptcp:${ofListen.port}:${ofListen.host}`] } : {},
+      bridgeOf: (name) => dp.ofBridge(name),
+      logger: logger.child({ module: "openflow" }),
+    });
+    const of = openflow;
+    service.on("bridge-added", (e) => {
+      const started = of.addBridge(e.bridge.name);
+      started.catch(() => {}); // logged by OfConnections; awaited below during start-up
+      ofStarts.push(started);
+    });
+    service.on("bridge-removed", (e) => void of.removeBridge(e.bridge.name));
+  }
   try {
     live?.follow(service);
     await opts.onService?.(service);
     service.start();
     if (fresh) {
-      const name = opts.defaultBridge ?? DEFAULT_BRIDGE;
+      const name = defaultBridge;
       await service.createBridge({ name, failMode: "standalone" });
       logger.info({ bridge: name }, "new state: created the default bridge");
     }
     await live?.settled();
+    await Promise.all(ofStarts);
     api = await buildApi(service, logger, { startedAt });
     await api.listen({ host: listen.host, port: listen.port });
   } catch (err) {
     await api?.close().catch(() => {});
+    await openflow?.close().catch(() => {});
     await service.close().catch(() => {});
     await live?.stop().catch(() => {});
     await store.close().catch(() => {});
@@ -110,7 +141,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const bound = api.server.address();
   const port = typeof bound === "object" && bound !== null ? bound.port : listen.port;
   const url = restUrl(listen.host, port);
-  logger.info({ rest: url, stateDir, bridges: service.listBridges().map((b) => b.name) }, "wasmvs ready");
+  const ofTarget = openflow?.targets(defaultBridge).find((t) => t.startsWith("ptcp:"));
+  const ofHost = ofListen?.host.includes(":") ? `[${ofListen.host}]` : ofListen?.host;
+  const ofAddress = ofTarget ? `${ofHost}:${ofTarget.split(":")[1]}` : undefined;
+  logger.info(
+    { rest: url, openflow: ofAddress, stateDir, bridges: service.listBridges().map((b) => b.name) },
+    "wasmvs ready",
+  );
 
   let closing: Promise<void> | undefined;
   const runningApi = api;
@@ -118,6 +155,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     closing ??= (async () => {
       logger.info("wasmvs shutting down");
       await runningApi.close();
+      await openflow?.close();
       await service.close();
       await live?.stop();
       await store.close();

@@ -1,30 +1,74 @@
 // ofproto: the bridges' forwarding logic on the control plane side of the datapath — it
-// translates misses (NORMAL for now), installs the resulting megaflows, and keeps them correct
-// when MAC tables, ports or VLAN settings change.
+// translates misses through each bridge's OpenFlow tables, installs the resulting megaflows,
+// and keeps them correct when flow tables, MAC tables, ports or VLAN settings change.
 //
 // What: one Ofproto serves every bridge of the switch (one datapath, datapath port numbers
-//   unique across bridges). It is the DatapathSink of the runtime: onMiss translates and
-//   installs (the missed packet rides along and is executed with the new actions); flow stats
-//   refresh the MAC entries of sources the fast path is still carrying; flow removals drop
-//   registry entries.
+//   unique across bridges). Each bridge has its RuleTables (254 tables), starting with the one
+//   flow Open vSwitch shows on a fresh bridge, `table=0, priority=0, actions=NORMAL`, so a new
+//   bridge is a standalone learning switch. It is the DatapathSink of the runtime: onMiss
+//   translates with xlatePipeline (output:NORMAL runs xlateNormal with learning) and installs
+//   (the missed packet rides along and is executed with the new actions); flow stats credit
+//   the OpenFlow rules that produced a megaflow and refresh the MAC entries of sources the fast
+//   path is still carrying; flow removals drop registry entries. flowMod applies a FLOW_MOD.
 // Design: translation results are recorded in MegaflowRegistry with what they depended on; a
-//   MAC-table change deletes exactly the megaflows whose destination lookup it affects, a port
-//   or bridge change deletes the bridge's megaflows (revalidation by removal: always correct).
+//   MAC-table change deletes exactly the megaflows whose destination lookup it affects; a
+//   FLOW_MOD, a port or a bridge change deletes the bridge's megaflows (revalidation by
+//   removal: always correct). OpenFlow port numbers are the configured ofports; the bridge's
+//   internal port is OFPP_LOCAL. A translation that ran NORMAL more than once (several
+//   destinations decided it) is executed but not installed: the registry keeps one dependency
+//   per megaflow, and an uninstalled flow cannot go stale.
 // Invariants: every megaflow in the fast path has a registry record (or is being removed);
-//   translation failures install drop megaflows (fail closed).
+//   translation failures install drop megaflows (fail closed); after flowMod returns, every
+//   megaflow of the bridge translated before it has been queued for deletion (the caller's
+//   fence on the datapath then makes that visible before a BARRIER_REPLY).
 // Threading: main thread.
 
-import { FlowKey } from "../datapath/flow-key.ts";
+import type { Action } from "../../openflow/actions/actions.ts";
+import { OFPP } from "../../openflow/constants.ts";
+import { BAD_REQUEST, OFPET, OfpError } from "../../openflow/errors.ts";
 import type { DatapathRuntime, DatapathSink } from "../datapath/runtime/datapath-runtime.ts";
 import { GONE_IDLE } from "../datapath/runtime/ring-messages.ts";
+import type { FlowModRequest, FlowModResult } from "./flow-mod.ts";
+import { applyFlowMod } from "./flow-mod.ts";
 import { MegaflowRegistry } from "./megaflow-registry.ts";
 import { MacTable } from "./normal/mac-table.ts";
-import { type NormalPort, xlateNormal } from "./normal/xlate-normal.ts";
+import type { NormalPort } from "./normal/xlate-normal.ts";
+import { PipelineFlow } from "./pipeline-flow.ts";
+import { creditRule } from "./rule-stats.ts";
+import { type Rule, RuleTables } from "./rule-table.ts";
+import { ControllerUserdata } from "./xlate/controller-userdata.ts";
+import { StaticPortMap } from "./xlate/port-map.ts";
+import { xlatePacketOut, xlatePipeline } from "./xlate/xlate.ts";
+import type { XlateEnv } from "./xlate/xlate-context.ts";
 
 export interface OfprotoBridge {
   name: string;
   ports: Map<number, NormalPort>;
   macs: MacTable;
+  tables: RuleTables;
+  /** Datapath port → OpenFlow port number. */
+  ofPorts: Map<number, number>;
+  /** The translator's view of the ports, rebuilt on every port change. */
+  portMap: StaticPortMap;
+  controller: ControllerUserdata;
+}
+
+/** The flow a fresh bridge starts with: table=0, priority=0, actions=NORMAL. */
+export function defaultNormalFlow(): FlowModRequest {
+  return {
+    cookie: 0n,
+    cookieMask: 0n,
+    tableId: 0,
+    command: 0,
+    idleTimeout: 0,
+    hardTimeout: 0,
+    priority: 0,
+    outPort: OFPP.ANY,
+    outGroup: 0xffffffff,
+    flags: 0,
+    match: [],
+    instructions: [{ type: "apply_actions", actions: [{ type: "output", port: OFPP.NORMAL, maxLen: 0 }] }],
+  };
 }
 
 export interface OfprotoStats {
@@ -40,6 +84,12 @@ export class Ofproto implements DatapathSink {
   readonly stats: OfprotoStats = { upcalls: 0, installs: 0, revalidations: 0 };
   private runtime?: DatapathRuntime;
   private readonly epoch = Date.now();
+  /**
+   * Megaflow handle → the OpenFlow rules its translation matched and the counts already
+   * credited to them. Kept after revalidation removes the megaflow, until the datapath reports
+   * it gone with its final counts (GONE_DELETED), so no traffic goes uncounted.
+   */
+  private readonly credits = new Map<number, { rules: Rule[]; packets: number; bytes: number }>();
 
   /** Milliseconds since this ofproto started (the MAC tables' clock). */
   now(): number {
@@ -51,7 +101,16 @@ export class Ofproto implements DatapathSink {
   }
 
   addBridge(name: string, agingSeconds: number, maxEntries: number): OfprotoBridge {
-    const br: OfprotoBridge = { name, ports: new Map(), macs: new MacTable({ agingSeconds, maxEntries }) };
+    const br: OfprotoBridge = {
+      name,
+      ports: new Map(),
+      macs: new MacTable({ agingSeconds, maxEntries }),
+      tables: new RuleTables(),
+      ofPorts: new Map(),
+      portMap: new StaticPortMap(),
+      controller: new ControllerUserdata(),
+    };
+    applyFlowMod(br.tables, defaultNormalFlow(), this.now());
     br.macs.onChange((vlan, mac) => this.revalidateDependents(br, vlan, mac));
     this.bridges.set(name, br);
     return br;
@@ -65,13 +124,18 @@ export class Ofproto implements DatapathSink {
     this.revalidateBridge(name);
   }
 
-  /** Adds or replaces a port; its learned MACs go (as OVS does when a port's VLANs change). */
-  setPort(bridge: string, port: NormalPort): void {
+  /**
+   * Adds or replaces a port; its learned MACs go (as OVS does when a port's VLANs change).
+   * `ofPort` is its OpenFlow number (OFPP_LOCAL for the internal port; default: dpPort).
+   */
+  setPort(bridge: string, port: NormalPort, ofPort = port.dpPort): void {
     const br = this.bridges.get(bridge);
     if (!br) throw new Error(`no bridge ${bridge}`);
     const old = br.ports.get(port.dpPort);
     br.ports.set(port.dpPort, port);
+    br.ofPorts.set(port.dpPort, ofPort);
     this.portBridge.set(port.dpPort, br);
+    this.rebuildPortMap(br);
     if (old) br.macs.flush({ port: port.dpPort });
     this.revalidateBridge(bridge);
   }
@@ -80,7 +144,9 @@ export class Ofproto implements DatapathSink {
     const br = this.bridges.get(bridge);
     if (!br) return;
     br.ports.delete(dpPort);
+    br.ofPorts.delete(dpPort);
     this.portBridge.delete(dpPort);
+    this.rebuildPortMap(br);
     br.macs.flush({ port: dpPort });
     this.revalidateBridge(bridge);
   }
@@ -91,24 +157,92 @@ export class Ofproto implements DatapathSink {
     for (const br of this.bridges.values()) br.macs.expire(now);
   }
 
+  /** The bridge a datapath port belongs to. */
+  bridgeOfPort(dpPort: number): OfprotoBridge | undefined {
+    return this.portBridge.get(dpPort);
+  }
+
+  /** The translation environment of a bridge (tables, ports, NORMAL with learning). */
+  xlateEnv(br: OfprotoBridge, learn: boolean): XlateEnv {
+    return {
+      tables: br.tables,
+      ports: br.portMap,
+      controller: br.controller,
+      normal: { bridge: br, learn, now: this.now() },
+    };
+  }
+
   onMiss(inPort: number, keyBytes: Uint8Array, packet: Uint8Array): void {
     this.stats.upcalls++;
     const br = this.portBridge.get(inPort);
     if (!br || !this.runtime) return; // a port being removed: the packet is dropped
-    const key = new FlowKey(keyBytes);
-    const r = xlateNormal(br, key, this.now(), { learn: true });
+    const ofInPort = br.ofPorts.get(inPort) ?? inPort;
+    const r = xlatePipeline(this.xlateEnv(br, true), PipelineFlow.fromKey(keyBytes, ofInPort));
+    const rules = r.rules.map((x) => x.rule as Rule);
+    // The missed packet runs through the actions, not through a megaflow: credit it here.
+    const now = this.now();
+    for (const rule of rules) creditRule(rule, 1, packet.length, now);
+    if (r.normal.length > 1) {
+      // Several NORMAL decisions, one dependency slot: run this packet, install nothing.
+      this.runtime.execute(inPort, r.actions, packet);
+      return;
+    }
     const rec = this.registry.add({
       bridge: br.name,
       key: keyBytes,
       mask: r.mask,
       actions: r.actions,
-      dependsOn: r.dependsOn,
-      source: r.source,
+      dependsOn: r.normal[0]?.dependsOn,
+      source: r.normal[0]?.source,
     });
     this.stats.installs++;
     if (!this.runtime.install(rec.handle, keyBytes, r.mask, r.actions, { inPort, bytes: packet })) {
       this.registry.remove(rec.handle); // ring full: the packet is dropped, the next one retries
+      return;
     }
+    if (rules.length > 0) this.credits.set(rec.handle, { rules, packets: 0, bytes: 0 });
+  }
+
+  /**
+   * Applies a FLOW_MOD to a bridge's tables (throws OfpError, changing nothing, on refusal)
+   * and removes the bridge's megaflows, which were translated from the old tables.
+   */
+  flowMod(bridge: string, fm: FlowModRequest): FlowModResult {
+    const br = this.bridges.get(bridge);
+    if (!br) throw new Error(`no bridge ${bridge}`);
+    const result = applyFlowMod(br.tables, fm, this.now());
+    const changed = result.added.length + result.replaced.length + result.modified.length + result.removed.length > 0;
+    if (changed) this.revalidateBridge(bridge);
+    return result;
+  }
+
+  /**
+   * PACKET_OUT: translates `actions` for `data` as received on OpenFlow port `ofInPort`
+   * (CONTROLLER or ANY: no port) and has the datapath run the result. `parseKey` gives the
+   * datapath flow key of a frame on a datapath port (0: none). BAD_REQUEST/BAD_PORT for an
+   * in_port the bridge does not have.
+   */
+  packetOut(
+    bridge: string,
+    ofInPort: number,
+    actions: readonly Action[],
+    data: Uint8Array,
+    parseKey: (frame: Uint8Array, dpPort: number) => Uint8Array,
+  ): void {
+    const br = this.bridges.get(bridge);
+    if (!br || !this.runtime) return;
+    const none = ofInPort === OFPP.CONTROLLER || ofInPort === OFPP.ANY;
+    const dpIn = none ? 0 : br.portMap.toDatapath(ofInPort);
+    if (dpIn === undefined) {
+      throw new OfpError(
+        OFPET.BAD_REQUEST,
+        BAD_REQUEST.BAD_PORT,
+        `packet-out in_port ${ofInPort} is not a port of ${bridge}`,
+      );
+    }
+    const flow = PipelineFlow.fromKey(parseKey(data, dpIn), ofInPort);
+    const r = xlatePacketOut(this.xlateEnv(br, false), flow, actions);
+    if (r.actions.length > 0) this.runtime.execute(dpIn, r.actions, data);
   }
 
   onActionUpcall(): void {
@@ -116,6 +250,7 @@ export class Ofproto implements DatapathSink {
   }
 
   onFlowStats(handle: number, used: number, packets: number, bytes: number): void {
+    this.creditRules(handle, packets, bytes);
     const rec = this.registry.get(handle);
     if (!rec) return;
     if (packets > rec.packets && rec.source) {
@@ -133,8 +268,28 @@ export class Ofproto implements DatapathSink {
     rec.used = used;
   }
 
-  onFlowGone(handle: number, why: number): void {
+  onFlowGone(handle: number, why: number, packets = 0, bytes = 0): void {
+    this.creditRules(handle, packets, bytes);
+    this.credits.delete(handle);
     if (why === GONE_IDLE || this.registry.get(handle)) this.registry.remove(handle);
+  }
+
+  /** Credits the rules of megaflow `handle` with what its counts grew since the last report. */
+  private creditRules(handle: number, packets: number, bytes: number): void {
+    const c = this.credits.get(handle);
+    if (!c || packets <= c.packets) return;
+    const now = this.now();
+    for (const rule of c.rules) creditRule(rule, packets - c.packets, Math.max(0, bytes - c.bytes), now);
+    c.packets = packets;
+    c.bytes = bytes;
+  }
+
+  private rebuildPortMap(br: OfprotoBridge): void {
+    const map = new StaticPortMap();
+    for (const [dpPort, p] of br.ports) {
+      map.add({ ofPort: br.ofPorts.get(dpPort) ?? dpPort, dpPort, name: p.name, live: p.up });
+    }
+    br.portMap = map;
   }
 
   private revalidateDependents(br: OfprotoBridge, vlan: number, mac: string): void {
@@ -148,6 +303,7 @@ export class Ofproto implements DatapathSink {
   private deleteFlow(handle: number): void {
     this.stats.revalidations++;
     this.registry.remove(handle);
-    this.runtime?.deleteFlow(handle);
+    // `credits` stays until the datapath reports the flow gone with its final counts.
+    if (!this.runtime?.deleteFlow(handle)) this.credits.delete(handle);
   }
 }

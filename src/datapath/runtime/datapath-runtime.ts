@@ -6,7 +6,8 @@
 // Design: per-flow traffic goes through the shared-memory rings (no structured clone, no event
 //   loop hop on the worker side); rare requests (ports, stats) go over a MessagePort with
 //   request ids. After writing to the down ring or posting a request, the eventfd wakes the
-//   worker out of poll().
+//   worker out of poll(). fence() is the ordering point: it resolves once the worker has applied
+//   every down record written before it (deletes included), which is what a BARRIER needs.
 // Threading: main thread. The up ring is consumed here, the down ring produced here.
 
 import { MessageChannel, Worker } from "node:worker_threads";
@@ -18,6 +19,7 @@ import type { DatapathWorkerData } from "./datapath-worker.ts";
 import {
   DOWN_DELETE,
   DOWN_EXECUTE,
+  DOWN_FENCE,
   DOWN_FLUSH,
   DOWN_INSTALL,
   executeLength,
@@ -25,6 +27,7 @@ import {
   FLOW_STATS_RECORD,
   installLength,
   UP_ACTION,
+  UP_FENCE,
   UP_FLOW_GONE,
   UP_FLOW_STATS,
   UP_MISS,
@@ -52,6 +55,9 @@ export class DatapathRuntime {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private stopped = false;
   private readonly pump: Promise<void>;
+  private fenceNext = 1;
+  /** Fences written and not yet echoed, by id (ids increase; an echo settles all up to it). */
+  private readonly fences = new Map<number, () => void>();
 
   private constructor(
     private readonly worker: Worker,
@@ -172,7 +178,37 @@ export class DatapathRuntime {
     return ok;
   }
 
+  /**
+   * Resolves once the worker has applied every down-ring record written before this call
+   * (installs, deletes, flushes, packet-outs). Retries while the down ring is full; resolves
+   * at once when the datapath is stopped (there is nothing left to be stale).
+   */
+  async fence(): Promise<void> {
+    if (this.stopped) return;
+    const id = this.fenceNext;
+    this.fenceNext = (this.fenceNext + 1) >>> 0 || 1;
+    const done = new Promise<void>((resolve) => this.fences.set(id, resolve));
+    while (!this.stopped && !this.down.tryWrite(DOWN_FENCE, 4, (v, _b, o) => v.setUint32(o, id, true))) {
+      this.wake();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    if (this.stopped) this.settleFences(Number.POSITIVE_INFINITY);
+    this.wake();
+    return done;
+  }
+
+  private settleFences(upTo: number): void {
+    for (const [id, resolve] of this.fences) {
+      if (id <= upTo) {
+        this.fences.delete(id);
+        resolve();
+      }
+    }
+  }
+
   private wake(): void {
+    // After stop() the eventfd is closed and its number may belong to another file by now.
+    if (this.stopped) return;
     eventfdSignal(this.wakeFd);
   }
 
@@ -212,6 +248,8 @@ export class DatapathRuntime {
           v.getFloat64(r + 16, true),
         );
       }
+    } else if (type === UP_FENCE) {
+      this.settleFences(v.getUint32(o, true));
     } else if (type === UP_FLOW_GONE) {
       const n = v.getUint32(o, true);
       for (let j = 0; j < n; j++) {
@@ -239,6 +277,7 @@ export class DatapathRuntime {
     await exited;
     clearTimeout(timer);
     this.stopped = true;
+    this.settleFences(Number.POSITIVE_INFINITY);
     for (const p of this.pending.values()) p.reject(new Error("the datapath stopped"));
     this.pending.clear();
     // Wake the pump out of Atomics.waitAsync (whose timeout alone does not keep Node running).

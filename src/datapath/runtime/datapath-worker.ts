@@ -4,11 +4,14 @@
 //   signals, then, for each ready port: receive a batch into WASM buffers → dpProcessBatch →
 //   transmit every tx batch → send misses and action upcalls up the ring. It applies what
 //   comes down the other ring (megaflow installs with the packet that missed, packet-outs,
-//   deletes, flushes) and answers port management requests on a MessagePort, read
+//   deletes, flushes, fences) and answers port management requests on a MessagePort, read
 //   synchronously (receiveMessageOnPort) so the loop never has to return to the event loop.
 // Design: the worker knows nothing of OpenFlow or NORMAL: the control plane translates and
 //   names each megaflow by a handle it chose; the worker maps handles to fast-path ids, feeds
-//   flow stats back every STATS_INTERVAL_MS and expires idle megaflows itself.
+//   flow stats back every STATS_INTERVAL_MS and expires idle megaflows itself. A DOWN_FENCE is
+//   echoed up (UP_FENCE) after every record before it has been applied and its packets sent;
+//   an echo that does not fit in a full up ring is retried on every loop, never lost. A
+//   DOWN_DELETE is answered with UP_FLOW_GONE(GONE_DELETED) and the flow's final counts.
 // Threading: everything here runs on the worker thread; the rings are SPSC (we produce `up`,
 //   consume `down`); the eventfd is written by the main thread.
 
@@ -22,13 +25,16 @@ import { KEY_SIZE } from "../flow-key.ts";
 import {
   DOWN_DELETE,
   DOWN_EXECUTE,
+  DOWN_FENCE,
   DOWN_FLUSH,
   DOWN_INSTALL,
   FLOW_GONE_RECORD,
   FLOW_STATS_RECORD,
+  GONE_DELETED,
   GONE_IDLE,
   GONE_REJECTED,
   UP_ACTION,
+  UP_FENCE,
   UP_FLOW_GONE,
   UP_FLOW_STATS,
   UP_MISS,
@@ -58,6 +64,8 @@ class DatapathWorker {
   private lastStats = 0;
   private running = true;
   private readonly start = Date.now();
+  /** The highest fence id applied but not yet echoed up (0: none). */
+  private fenceToEcho = 0;
 
   constructor(
     private readonly fp: FastPath,
@@ -81,6 +89,7 @@ class DatapathWorker {
       eventfdDrain(this.data.wakeFd);
       this.handleControl();
       this.applyDown();
+      this.echoFence();
       for (const [dpPort, port] of this.ports) this.serviceReceive(dpPort, port);
       const t = this.now();
       if ((t - this.lastStats) >>> 0 >= STATS_INTERVAL_MS) {
@@ -170,6 +179,7 @@ class DatapathWorker {
     const fp = this.fp;
     const s = this.scratch;
     let touched = false;
+    const deleted: Array<[number, number, number, number]> = [];
     this.down.read((type, v, b, o) => {
       touched = true;
       const mem = new Uint8Array(fp.memory.buffer);
@@ -200,22 +210,40 @@ class DatapathWorker {
         const pkt = this.packetIn(b, o + 12 + alen, len);
         if (pkt >= 0) fp.dpExecute(pkt, inPort, s + 2 * KEY_SIZE, alen);
       } else if (type === DOWN_DELETE) {
+        // Reported gone with its final counts (0 if it was not here), so the control plane
+        // can credit the last traffic and forget the handle.
         const handle = v.getUint32(o, true);
         const id = this.handleToId.get(handle);
         if (id !== undefined) {
+          deleted.push([handle, GONE_DELETED, Number(fp.megaflowPackets(id)), Number(fp.megaflowBytes(id))]);
           fp.megaflowRemove(id);
           this.handleToId.delete(handle);
           this.idToHandle[id] = -1;
+        } else {
+          deleted.push([handle, GONE_DELETED, 0, 0]);
         }
       } else if (type === DOWN_FLUSH) {
         fp.megaflowFlush();
         this.handleToId.clear();
         this.idToHandle.fill(-1);
+      } else if (type === DOWN_FENCE) {
+        this.fenceToEcho = v.getUint32(o, true);
       }
     });
     if (touched) {
       this.transmitAll();
       this.sendActionUpcalls();
+      this.reportGone(deleted);
+    }
+  }
+
+  /** Echoes the last applied fence (after applyDown has sent what came before it). */
+  private echoFence(): void {
+    const id = this.fenceToEcho;
+    if (id === 0) return;
+    if (this.up.tryWrite(UP_FENCE, 4, (v, _b, o) => v.setUint32(o, id, true))) {
+      this.fenceToEcho = 0;
+      this.up.ring();
     }
   }
 

@@ -7,12 +7,14 @@
 //   UP_ACTION      u32 reason │ u32 userdata │ key[112] │ u32 len │ packet   (userspace/sample/TTL)
 //   UP_FLOW_STATS  u32 n │ n × { u32 handle │ u32 used(ms) │ f64 packets │ f64 bytes }
 //   UP_FLOW_GONE   u32 n │ n × { u32 handle │ u32 why │ f64 packets │ f64 bytes }
+//   UP_FENCE       u32 id      (every down record written before DOWN_FENCE id has been applied)
 // down (main → worker)
 //   DOWN_INSTALL   u32 handle │ key[112] │ mask[112] │ u32 alen │ actions │ u32 inPort │ u32 len │ packet
 //                  (len 0: nothing to execute; otherwise the packet runs through the actions)
 //   DOWN_EXECUTE   u32 inPort │ u32 alen │ actions │ u32 len │ packet
 //   DOWN_DELETE    u32 handle
 //   DOWN_FLUSH     (empty)
+//   DOWN_FENCE     u32 id      (echoed up as UP_FENCE once everything before it is applied)
 
 import { KEY_SIZE } from "../flow-key.ts";
 
@@ -20,11 +22,13 @@ export const UP_MISS = 1;
 export const UP_ACTION = 2;
 export const UP_FLOW_STATS = 3;
 export const UP_FLOW_GONE = 4;
+export const UP_FENCE = 5;
 
 export const DOWN_INSTALL = 1;
 export const DOWN_EXECUTE = 2;
 export const DOWN_DELETE = 3;
 export const DOWN_FLUSH = 4;
+export const DOWN_FENCE = 5;
 
 export const GONE_IDLE = 1;
 export const GONE_REJECTED = 2;

@@ -1,0 +1,53 @@
+// What an OpenFlow connection's handlers need of the bridge it serves, and what they keep per
+// connection.
+//
+// What: OfBridge is the switch side of one bridge as the handlers in this folder see it — its
+//   identity (name, datapath id), its ports as OpenFlow describes them, its rule tables, and
+//   the operations that change the switch (FLOW_MOD, PACKET_OUT) or wait for it (fence).
+//   OfConnectionState is what a connection configured with SET_CONFIG.
+// Design: an interface, so handlers can be tested against a stub and the daemon passes the
+//   live bridge (src/bridge/live-dataplane.ts). Handlers never reach past it into the datapath.
+// Invariants: flowMod either throws an OfpError and changes nothing, or changes the tables and
+//   queues the deletion of every megaflow translated from the old tables; fence() resolves
+//   only after the datapath applied everything queued before it.
+// Threading: main thread.
+
+import type { Action } from "../../../openflow/actions/actions.ts";
+import type { FlowModRequest, FlowModResult } from "../flow-mod.ts";
+import type { RuleTables } from "../rule-table.ts";
+
+export interface OfPortView {
+  ofPort: number;
+  name: string;
+  /** "aa:bb:cc:dd:ee:ff", all zeros when the kernel does not know the device. */
+  mac: string;
+  adminUp: boolean;
+  linkUp: boolean;
+}
+
+export interface OfBridge {
+  readonly name: string;
+  datapathId(): bigint;
+  ports(): OfPortView[];
+  tables(): RuleTables;
+  /** The tables' clock (ms), as given to applyFlowMod and rule-stats.ts. */
+  now(): number;
+  flowMod(fm: FlowModRequest): FlowModResult;
+  /** Runs a PACKET_OUT's actions over `data` as if received on OpenFlow port `inPort`. */
+  packetOut(inPort: number, actions: readonly Action[], data: Uint8Array): Promise<void>;
+  /** Resolves once the datapath has applied every change queued so far. */
+  fence(): Promise<void>;
+}
+
+/** OFPCML_NO_BUFFER aside, 128 is the miss_send_len a new connection starts with (1.3.5). */
+export const DEFAULT_MISS_SEND_LEN = 128;
+
+export interface OfConnectionState {
+  /** SET_CONFIG flags (OFPC_FRAG_*), echoed by GET_CONFIG. */
+  flags: number;
+  missSendLen: number;
+}
+
+export function newConnectionState(): OfConnectionState {
+  return { flags: 0, missSendLen: DEFAULT_MISS_SEND_LEN };
+}

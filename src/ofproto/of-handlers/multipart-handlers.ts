@@ -1,0 +1,54 @@
+// The MULTIPART_REQUEST handler: one entry in the dispatch table, routing each part to the
+// module that builds its reply.
+//
+// What: multipartHandlers(bridge) → { "multipart-request" }. Parts answered: DESC, PORT_DESC
+//   (switch-handlers.ts), FLOW, AGGREGATE, TABLE (flow-handlers.ts). Every other part gets
+//   BAD_REQUEST/BAD_MULTIPART, as OpenFlow 1.3.5 §7.4.4 prescribes for an unsupported one.
+// Design: a request with OFPMPF_REQ_MORE set is a multi-message request none of our parts
+//   needs; it is refused with BAD_MULTIPART rather than half-answered. A reply too big for one
+//   message (FLOW only) goes out as several with OFPMPF_REPLY_MORE on all but the last.
+// Invariants: exactly one reply sequence or one error per request.
+// Threading: main thread.
+
+import type { DispatchTable } from "../../../openflow/channel/dispatch.ts";
+import { BAD_REQUEST, OFPET } from "../../../openflow/errors.ts";
+import { OFPMPF_REPLY_MORE, OFPMPF_REQ_MORE } from "../../../openflow/messages/multipart.ts";
+import { aggregateReply, flowStatsReplies, tableStatsReply } from "./flow-handlers.ts";
+import type { OfBridge } from "./handler-context.ts";
+import { descReply, portDescReply } from "./switch-handlers.ts";
+
+export function multipartHandlers(bridge: OfBridge): DispatchTable {
+  return {
+    "multipart-request": (m, reply) => {
+      if (m.flags & OFPMPF_REQ_MORE) {
+        reply.error(OFPET.BAD_REQUEST, BAD_REQUEST.BAD_MULTIPART);
+        return;
+      }
+      const body = m.body;
+      switch (body.part) {
+        case "desc":
+          reply({ kind: "multipart-reply", flags: 0, body: descReply(bridge) });
+          return;
+        case "port-desc":
+          reply({ kind: "multipart-reply", flags: 0, body: portDescReply(bridge) });
+          return;
+        case "table":
+          reply({ kind: "multipart-reply", flags: 0, body: tableStatsReply(bridge) });
+          return;
+        case "aggregate":
+          reply({ kind: "multipart-reply", flags: 0, body: aggregateReply(bridge, body) });
+          return;
+        case "flow": {
+          const parts = flowStatsReplies(bridge, body);
+          parts.forEach((flows, i) => {
+            const flags = i < parts.length - 1 ? OFPMPF_REPLY_MORE : 0;
+            reply({ kind: "multipart-reply", flags, body: { part: "flow", flows } });
+          });
+          return;
+        }
+        default:
+          reply.error(OFPET.BAD_REQUEST, BAD_REQUEST.BAD_MULTIPART);
+      }
+    },
+  };
+}

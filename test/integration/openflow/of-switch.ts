@@ -1,0 +1,156 @@
+// The running switch as the OpenFlow integration tests drive it: the real daemon process with
+// `--openflow 127.0.0.1:0`, its bound OpenFlow address read from the readiness line, the
+// bridge's punix socket, REST for ports, and `ovs-ofctl -O OpenFlow13` as the client.
+//
+// What: OfSwitch.start(lab, tag) spawns `wasmvs start --bridge <prefix><tag>
+//   --no-internal-ports --openflow 127.0.0.1:0` on a fresh state directory; `tcp` and `unix`
+//   are the ovs-ofctl targets of the default bridge; `ofctl(target, ...args)` runs ovs-ofctl
+//   and returns its stdout (throwing with stderr when it fails); `addPort` adds a port over
+//   REST and waits until the datapath attached it; parseDumpFlows turns dump-flows output into
+//   comparable records (durations and counters dropped).
+// Invariants: every daemon started here is stopped by stop() or by killAllDaemons().
+
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { NetLab } from "../../support/netns.ts";
+import { pollUntil } from "../../support/switch-daemon.ts";
+import { type DaemonProcess, killAllDaemons, spawnDaemon } from "../daemon/daemon-process.ts";
+
+export const OVS_OFCTL = "/usr/bin/ovs-ofctl";
+
+export interface DumpedFlow {
+  table: number;
+  priority: number;
+  /** The match as ovs-ofctl prints it ("in_port=1"), "" for match-anything. */
+  match: string;
+  actions: string;
+  packets: number;
+}
+
+/** Parses `ovs-ofctl dump-flows` output (one flow per line after the reply header, if any). */
+export function parseDumpFlows(out: string): DumpedFlow[] {
+  const flows: DumpedFlow[] = [];
+  for (const raw of out.split("\n")) {
+    const line = raw.trim();
+    if (!line.includes("actions=")) continue;
+    const [head, actions] = line.split(/ actions=/);
+    const fields = head.split(/,\s*|\s+/).filter((f) => f !== "");
+    let table = 0;
+    let priority = 32768;
+    let packets = 0;
+    const match: string[] = [];
+    for (const f of fields) {
+      const [k, v] = f.split("=");
+      if (k === "table") table = Number(v);
+      else if (k === "priority") priority = Number(v);
+      else if (k === "n_packets") packets = Number(v);
+      else if (!["cookie", "duration", "n_bytes", "idle_age", "hard_age", "reset_counts"].includes(k)) match.push(f);
+    }
+    flows.push({ table, priority, match: match.join(","), actions, packets });
+  }
+  return flows;
+}
+
+export class OfSwitch {
+  private constructor(
+    readonly daemon: DaemonProcess,
+    readonly bridge: string,
+    readonly tcp: string,
+    readonly unix: string,
+    private readonly stateRoot: string,
+  ) {}
+
+  static async start(lab: NetLab, tag = "ob"): Promise<OfSwitch> {
+    const bridge = lab.name(tag);
+    const stateRoot = mkdtempSync(join(tmpdir(), "wasmvs-of-"));
+    const stateDir = join(stateRoot, "state");
+    try {
+      const daemon = await spawnDaemon(stateDir, [
+        "--bridge",
+        bridge,
+        "--no-internal-ports",
+        "--openflow",
+        "127.0.0.1:0",
+      ]);
+      const ready = daemon.lines
+        .map((l) => {
+          try {
+            return JSON.parse(l) as { msg?: string; openflow?: string };
+          } catch {
+            return {};
+          }
+        })
+        .find((r) => r.msg === "wasmvs ready");
+      if (!ready?.openflow) throw new Error(`no openflow address in the ready line:\n${daemon.lines.join("\n")}`);
+      return new OfSwitch(
+        daemon,
+        bridge,
+        `tcp:${ready.openflow}`,
+        `unix:${join(stateDir, `${bridge}.mgmt`)}`,
+        stateRoot,
+      );
+    } catch (e) {
+      rmSync(stateRoot, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** Runs `ovs-ofctl -O OpenFlow13 --no-names CMD TARGET ARGS...`; stdout, or throws with stderr. */
+  ofctl(cmd: string, target: string, ...args: string[]): Promise<string> {
+    const argv = [
+      "-O",
+      "OpenFlow13",
+      "--no-names",
+      ...(cmd.startsWith("--") ? cmd.split(" ") : [cmd]),
+      target,
+      ...args,
+    ];
+    return new Promise((resolve, reject) =>
+      execFile(OVS_OFCTL, argv, { timeout: 20_000 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`ovs-ofctl ${argv.join(" ")} failed: ${err.message}\n${stderr}`));
+        else resolve(stdout);
+      }),
+    );
+  }
+
+  async dumpFlows(target = this.tcp): Promise<DumpedFlow[]> {
+    return parseDumpFlows(await this.ofctl("dump-flows", target));
+  }
+
+  /** Adds a port over REST and waits until the datapath attached it. */
+  async addPort(port: Record<string, unknown>): Promise<void> {
+    const res = await fetch(`${this.daemon.url}/v1/bridges/${this.bridge}/ports`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(port),
+    });
+    if (!res.ok) throw new Error(`adding port ${JSON.stringify(port)}: ${res.status} ${await res.text()}`);
+    await pollUntil(
+      `port ${port.name} attached`,
+      () => fetch(`${this.daemon.url}/v1/bridges/${this.bridge}/ports/${port.name}/stats`).then((r) => r.status),
+      (s) => s === 200,
+      15_000,
+    );
+  }
+
+  async stop(graceMs = 10_000): Promise<void> {
+    const child = this.daemon.child;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      await this.daemon.exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.stateRoot, { recursive: true, force: true });
+  }
+}
+
+export async function stopOfSwitch(sw: OfSwitch | undefined): Promise<void> {
+  try {
+    await sw?.stop();
+  } finally {
+    killAllDaemons();
+  }
+}
