@@ -118,7 +118,7 @@ export class LiveDataplane implements DataplaneView {
     const runtime = await DatapathRuntime.start(
       {
         onMiss: (p, k, b) => dp?.ofproto.onMiss(p, k, b),
-        onActionUpcall: () => dp?.ofproto.onActionUpcall(),
+        onActionUpcall: (r, u, k, p) => dp?.ofproto.onActionUpcall(r, u, k, p),
         onFlowStats: (h, u, p, b) => dp?.ofproto.onFlowStats(h, u, p, b),
         onFlowGone: (h, w) => dp?.ofproto.onFlowGone(h, w),
       },
@@ -335,6 +335,7 @@ export class LiveDataplane implements DataplaneView {
       tables: () => br().tables,
       now: () => this.ofproto.now(),
       flowMod: (fm) => this.ofproto.flowMod(name, fm),
+      subscribePacketIn: (l) => this.ofproto.subscribePacketIn(name, l),
       packetOut: async (inPort, actions, data) => {
         if (data.length > PARSER_DATA_ROOM) {
           throw new OfpError(OFPET.BAD_REQUEST, BAD_REQUEST.BAD_PACKET, `packet-out of ${data.length} bytes`);

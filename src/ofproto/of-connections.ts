@@ -11,6 +11,7 @@
 //       ptcp:PORT:HOST                            multipart-handlers.ts DESC PORT_DESC FLOW
 //                                                                      AGGREGATE TABLE
 //                                                 flow-handlers.ts     FLOW_MOD BARRIER PACKET_OUT
+//                                                 table-features.ts    TABLE_FEATURES
 //                                                 (HELLO, ECHO, ERROR and BAD_REQUEST for the
 //                                                  rest are the channel's own)
 //
@@ -19,6 +20,12 @@
 //   one at a time in call order through a promise queue, so a bridge removed while its
 //   listeners open is closed after they are up. FLOW_REMOVED caused by one connection's
 //   FLOW_MOD goes to every connection of the bridge (all are equal; roles come later).
+//   PACKET_IN: each bridge subscribes to its packet-ins (OfBridge.subscribePacketIn) while
+//   open and sends each one to every connected channel of the bridge, cut to that
+//   connection's miss_send_len for NO_MATCH (of-handlers/packet-in.ts). Roles (a SLAVE gets
+//   none) and SET_ASYNC filtering are not implemented yet: every connection gets every
+//   packet-in. Packet-ins are sent droppable (a controller far behind loses packet-ins, not
+//   its connection); a bridge with no connected channel counts them in `packetInDrops`.
 // Invariants: every listener that cannot bind is logged with its target and the others stay
 //   up; addBridge rejects only when one of the explicitly configured `targets` failed (an
 //   operator asked for it), never for the implicit punix socket (a switch must not refuse to
@@ -34,6 +41,7 @@ import type { FlowRemovedMessage } from "../../openflow/messages/flow-removed.ts
 import { flowHandlers } from "./of-handlers/flow-handlers.ts";
 import { newConnectionState, type OfBridge, type OfConnectionState } from "./of-handlers/handler-context.ts";
 import { multipartHandlers } from "./of-handlers/multipart-handlers.ts";
+import { packetInMessage } from "./of-handlers/packet-in.ts";
 import { switchHandlers } from "./of-handlers/switch-handlers.ts";
 
 export interface OfConnectionsOptions {
@@ -50,6 +58,13 @@ export interface OfConnectionsOptions {
 
 interface BridgeListeners {
   listeners: PassiveListener[];
+  unsubscribe?: () => void;
+}
+
+export interface OfConnectionsStats {
+  packetIns: number;
+  /** Packet-ins of a bridge with no connected channel (or none accepted). */
+  packetInDrops: number;
 }
 
 /** The target a listener is bound to, with the real port (ptcp:0 → ptcp:43121:127.0.0.1). */
@@ -64,6 +79,7 @@ export class OfConnections {
   private readonly bridges = new Map<string, BridgeListeners>();
   private readonly states = new WeakMap<OfChannel, OfConnectionState>();
   private queue: Promise<void> = Promise.resolve();
+  readonly stats: OfConnectionsStats = { packetIns: 0, packetInDrops: 0 };
 
   constructor(private readonly opts: OfConnectionsOptions) {}
 
@@ -111,6 +127,17 @@ export class OfConnections {
     const notifyRemoved = (m: FlowRemovedMessage) => {
       for (const l of entry.listeners) for (const ch of l.channels) ch.send(m);
     };
+    entry.unsubscribe = bridge.subscribePacketIn?.((ev) => {
+      let sent = 0;
+      for (const l of entry.listeners) {
+        for (const ch of l.channels) {
+          const m = packetInMessage(ev, this.stateOf(ch).missSendLen);
+          if (ch.send(m, { droppable: true }) !== null) sent++;
+        }
+      }
+      if (sent > 0) this.stats.packetIns += sent;
+      else this.stats.packetInDrops++;
+    });
     const handlers = {
       ...switchHandlers(bridge, this.stateOf),
       ...multipartHandlers(bridge),
@@ -149,6 +176,7 @@ export class OfConnections {
     const entry = this.bridges.get(name);
     if (!entry) return;
     this.bridges.delete(name);
+    entry.unsubscribe?.();
     await Promise.all(entry.listeners.map((l) => l.close()));
   }
 }

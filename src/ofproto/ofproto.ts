@@ -10,6 +10,8 @@
 //   (the missed packet rides along and is executed with the new actions); flow stats credit
 //   the OpenFlow rules that produced a megaflow and refresh the MAC entries of sources the fast
 //   path is still carrying; flow removals drop registry entries. flowMod applies a FLOW_MOD.
+//   onActionUpcall turns CONTROLLER-action and TTL upcalls into packet-ins for the bridge's
+//   subscribers (subscribePacketIn; of-connections.ts sends them as OFPT_PACKET_IN).
 // Design: translation results are recorded in MegaflowRegistry with what they depended on; a
 //   MAC-table change deletes exactly the megaflows whose destination lookup it affects; a
 //   FLOW_MOD, a port or a bridge change deletes the bridge's megaflows (revalidation by
@@ -26,6 +28,8 @@
 import type { Action } from "../../openflow/actions/actions.ts";
 import { OFPP } from "../../openflow/constants.ts";
 import { BAD_REQUEST, OFPET, OfpError } from "../../openflow/errors.ts";
+import { OFPR } from "../../openflow/messages/packet-in.ts";
+import { KEY } from "../datapath/flow-key.ts";
 import type { DatapathRuntime, DatapathSink } from "../datapath/runtime/datapath-runtime.ts";
 import { GONE_IDLE } from "../datapath/runtime/ring-messages.ts";
 import type { FlowModRequest, FlowModResult } from "./flow-mod.ts";
@@ -33,6 +37,7 @@ import { applyFlowMod } from "./flow-mod.ts";
 import { MegaflowRegistry } from "./megaflow-registry.ts";
 import { MacTable } from "./normal/mac-table.ts";
 import type { NormalPort } from "./normal/xlate-normal.ts";
+import { OFPCML_NO_BUFFER, type PacketInEvent, type PacketInListener } from "./of-handlers/packet-in.ts";
 import { PipelineFlow } from "./pipeline-flow.ts";
 import { creditRule } from "./rule-stats.ts";
 import { type Rule, RuleTables } from "./rule-table.ts";
@@ -71,8 +76,18 @@ export function defaultNormalFlow(): FlowModRequest {
   };
 }
 
+/** Reasons of datapath action upcalls (assembly/datapath/upcall-queue.ts). */
+export const UPCALL_ACTION = 1;
+export const UPCALL_TTL = 3;
+/** The cookie of a packet-in no rule can be associated with (§7.4.1: -1). */
+const ALL_ONES_COOKIE = 0xffffffffffffffffn;
+
 export interface OfprotoStats {
   upcalls: number;
+  /** Packet-ins handed to a bridge's listeners. */
+  packetIns: number;
+  /** Controller/TTL upcalls dropped: no listener on the bridge, port gone, unknown userdata. */
+  packetInDrops: number;
   installs: number;
   revalidations: number;
 }
@@ -81,8 +96,15 @@ export class Ofproto implements DatapathSink {
   readonly bridges = new Map<string, OfprotoBridge>();
   private readonly portBridge = new Map<number, OfprotoBridge>();
   readonly registry = new MegaflowRegistry();
-  readonly stats: OfprotoStats = { upcalls: 0, installs: 0, revalidations: 0 };
+  readonly stats: OfprotoStats = {
+    upcalls: 0,
+    packetIns: 0,
+    packetInDrops: 0,
+    installs: 0,
+    revalidations: 0,
+  };
   private runtime?: DatapathRuntime;
+  private readonly packetInListeners = new Map<string, Set<PacketInListener>>();
   private readonly epoch = Date.now();
   /**
    * Megaflow handle → the OpenFlow rules its translation matched and the counts already
@@ -245,8 +267,64 @@ export class Ofproto implements DatapathSink {
     if (r.actions.length > 0) this.runtime.execute(dpIn, r.actions, data);
   }
 
-  onActionUpcall(): void {
-    // NORMAL emits no userspace actions; OpenFlow CONTROLLER outputs arrive here later.
+  /**
+   * Subscribes to the packet-ins of `bridge` (of-connections.ts, one listener per bridge's
+   * connection set); returns the unsubscribe.
+   */
+  subscribePacketIn(bridge: string, listener: PacketInListener): () => void {
+    let set = this.packetInListeners.get(bridge);
+    if (!set) {
+      set = new Set();
+      this.packetInListeners.set(bridge, set);
+    }
+    set.add(listener);
+    const s = set;
+    return () => {
+      s.delete(listener);
+      if (s.size === 0 && this.packetInListeners.get(bridge) === s) this.packetInListeners.delete(bridge);
+    };
+  }
+
+  /**
+   * A datapath USERSPACE action (reason UPCALL_ACTION, userdata from ControllerUserdata) or a
+   * TTL expiry (UPCALL_TTL) → a PacketInEvent for the listeners of the packet's bridge (the
+   * bridge of the key's IN_PORT; OpenFlow in_port = its ofport). Counted in
+   * stats.packetInDrops and dropped when the bridge has no listener, the port is gone, or the
+   * userdata is not a controller one (or the upcall came without its arguments).
+   */
+  onActionUpcall(reason?: number, userdata?: number, key?: Uint8Array, packet?: Uint8Array): void {
+    if (reason === undefined || userdata === undefined || !key || !packet || key.length < 4) {
+      this.stats.packetInDrops++;
+      return;
+    }
+    const dpIn = new DataView(key.buffer, key.byteOffset, key.byteLength).getUint32(KEY.IN_PORT, true);
+    const br = this.portBridge.get(dpIn);
+    const listeners = br ? this.packetInListeners.get(br.name) : undefined;
+    if (!br || !listeners || listeners.size === 0) {
+      this.stats.packetInDrops++;
+      return;
+    }
+    let ev: PacketInEvent;
+    const inPort = br.ofPorts.get(dpIn) ?? dpIn;
+    if (reason === UPCALL_TTL) {
+      ev = {
+        reason: OFPR.INVALID_TTL,
+        tableId: 0,
+        cookie: ALL_ONES_COOKIE,
+        maxLen: OFPCML_NO_BUFFER,
+        inPort,
+        data: packet,
+      };
+    } else {
+      const c = reason === UPCALL_ACTION ? br.controller.decode(userdata) : undefined;
+      if (!c) {
+        this.stats.packetInDrops++;
+        return;
+      }
+      ev = { reason: c.reason, tableId: c.tableId, cookie: c.cookie, maxLen: c.maxLen, inPort, data: packet };
+    }
+    this.stats.packetIns++;
+    for (const l of listeners) l(ev);
   }
 
   onFlowStats(handle: number, used: number, packets: number, bytes: number): void {

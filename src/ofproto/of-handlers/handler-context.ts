@@ -3,7 +3,8 @@
 //
 // What: OfBridge is the switch side of one bridge as the handlers in this folder see it — its
 //   identity (name, datapath id), its ports as OpenFlow describes them, its rule tables, and
-//   the operations that change the switch (FLOW_MOD, PACKET_OUT) or wait for it (fence).
+//   the operations that change the switch (FLOW_MOD, PACKET_OUT) or wait for it (fence), and
+//   the packet-ins it sends up (subscribePacketIn).
 //   OfConnectionState is what a connection configured with SET_CONFIG.
 // Design: an interface, so handlers can be tested against a stub and the daemon passes the
 //   live bridge (src/bridge/live-dataplane.ts). Handlers never reach past it into the datapath.
@@ -15,6 +16,7 @@
 import type { Action } from "../../../openflow/actions/actions.ts";
 import type { FlowModRequest, FlowModResult } from "../flow-mod.ts";
 import type { RuleTables } from "../rule-table.ts";
+import type { PacketInListener } from "./packet-in.ts";
 
 export interface OfPortView {
   ofPort: number;
@@ -37,6 +39,11 @@ export interface OfBridge {
   packetOut(inPort: number, actions: readonly Action[], data: Uint8Array): Promise<void>;
   /** Resolves once the datapath has applied every change queued so far. */
   fence(): Promise<void>;
+  /**
+   * Subscribes to the bridge's packet-ins (Ofproto.subscribePacketIn); returns the
+   * unsubscribe. Optional: a bridge without it never sends PACKET_IN.
+   */
+  subscribePacketIn?(listener: PacketInListener): () => void;
 }
 
 /** OFPCML_NO_BUFFER aside, 128 is the miss_send_len a new connection starts with (1.3.5). */

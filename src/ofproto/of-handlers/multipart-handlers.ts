@@ -2,20 +2,23 @@
 // module that builds its reply.
 //
 // What: multipartHandlers(bridge) → { "multipart-request" }. Parts answered: DESC, PORT_DESC
-//   (switch-handlers.ts), FLOW, AGGREGATE, TABLE (flow-handlers.ts). Every other part gets
+//   (switch-handlers.ts), FLOW, AGGREGATE, TABLE (flow-handlers.ts), TABLE_FEATURES
+//   (table-features.ts; a request with a body, which would set features, is refused
+//   TABLE_FEATURES_FAILED/EPERM). Every other part gets
 //   BAD_REQUEST/BAD_MULTIPART, as OpenFlow 1.3.5 §7.4.4 prescribes for an unsupported one.
 // Design: a request with OFPMPF_REQ_MORE set is a multi-message request none of our parts
 //   needs; it is refused with BAD_MULTIPART rather than half-answered. A reply too big for one
-//   message (FLOW only) goes out as several with OFPMPF_REPLY_MORE on all but the last.
+//   message (FLOW, TABLE_FEATURES) goes out as several with OFPMPF_REPLY_MORE on all but the last.
 // Invariants: exactly one reply sequence or one error per request.
 // Threading: main thread.
 
 import type { DispatchTable } from "../../../openflow/channel/dispatch.ts";
-import { BAD_REQUEST, OFPET } from "../../../openflow/errors.ts";
+import { BAD_REQUEST, OFPET, TABLE_FEATURES_FAILED } from "../../../openflow/errors.ts";
 import { OFPMPF_REPLY_MORE, OFPMPF_REQ_MORE } from "../../../openflow/messages/multipart.ts";
 import { aggregateReply, flowStatsReplies, tableStatsReply } from "./flow-handlers.ts";
 import type { OfBridge } from "./handler-context.ts";
 import { descReply, portDescReply } from "./switch-handlers.ts";
+import { tableFeaturesReplies } from "./table-features.ts";
 
 export function multipartHandlers(bridge: OfBridge): DispatchTable {
   return {
@@ -43,6 +46,18 @@ export function multipartHandlers(bridge: OfBridge): DispatchTable {
           parts.forEach((flows, i) => {
             const flags = i < parts.length - 1 ? OFPMPF_REPLY_MORE : 0;
             reply({ kind: "multipart-reply", flags, body: { part: "flow", flows } });
+          });
+          return;
+        }
+        case "table-features": {
+          if (body.tables.length > 0) {
+            reply.error(OFPET.TABLE_FEATURES_FAILED, TABLE_FEATURES_FAILED.EPERM);
+            return;
+          }
+          const parts = tableFeaturesReplies(bridge.tables().maxRulesPerTable);
+          parts.forEach((tables, i) => {
+            const flags = i < parts.length - 1 ? OFPMPF_REPLY_MORE : 0;
+            reply({ kind: "multipart-reply", flags, body: { part: "table-features", tables } });
           });
           return;
         }

@@ -1,0 +1,60 @@
+// OFPT_PACKET_IN from a datapath upcall: what ofproto reports (PacketInEvent) and the message
+// each OpenFlow connection of the bridge receives.
+//
+// What: PacketInEvent is a packet ofproto decided to send to the controllers of a bridge —
+//   from a CONTROLLER output (reason ACTION, or NO_MATCH for a table-miss rule; table id,
+//   cookie and max_len from the action's userdata, xlate/controller-userdata.ts) or from a
+//   datapath TTL upcall (reason INVALID_TTL). packetInMessage(event, missSendLen) builds the
+//   OFPT_PACKET_IN for one connection.
+// Design: we keep no buffers: buffer_id is always NO_BUFFER and `data` is the frame cut to
+//   max_len (OFPCML_NO_BUFFER 0xffff: the whole frame). For NO_MATCH the connection's
+//   miss_send_len (SET_CONFIG; 128 by default) caps it too, as OpenFlow 1.3.5 §7.3.2 says of
+//   table-miss packet-ins; INVALID_TTL packet-ins carry the whole frame (OVS does the same).
+//   total_len is the untruncated frame length. The match carries in_port only (the OpenFlow
+//   port: the configured ofport, OFPP_LOCAL for the internal port); metadata and tunnel_id
+//   are not carried by the upcall.
+// Invariants: data.length ≤ min(max_len, miss_send_len if NO_MATCH); cookie of an
+//   INVALID_TTL event is all ones (the rule is not known: §7.4.1 "-1").
+// Threading: pure functions; main thread.
+
+import { OFP_NO_BUFFER } from "../../../openflow/constants.ts";
+import { OFPR, type PacketInMessage } from "../../../openflow/messages/packet-in.ts";
+
+/** OFPCML_NO_BUFFER: send the whole packet. */
+export const OFPCML_NO_BUFFER = 0xffff;
+
+export interface PacketInEvent {
+  /** OFPR_NO_MATCH, OFPR_ACTION or OFPR_INVALID_TTL. */
+  reason: number;
+  tableId: number;
+  cookie: bigint;
+  /** Bytes the action asked for (OFPCML_NO_BUFFER: all). */
+  maxLen: number;
+  /** OpenFlow in_port of the packet. */
+  inPort: number;
+  /** The whole frame. */
+  data: Uint8Array;
+}
+
+export type PacketInListener = (ev: PacketInEvent) => void;
+
+/** How many bytes of the frame one connection receives. */
+export function packetInLength(ev: PacketInEvent, missSendLen: number): number {
+  let n = ev.data.length;
+  if (ev.maxLen !== OFPCML_NO_BUFFER) n = Math.min(n, ev.maxLen);
+  if (ev.reason === OFPR.NO_MATCH && missSendLen !== OFPCML_NO_BUFFER) n = Math.min(n, missSendLen);
+  return n;
+}
+
+export function packetInMessage(ev: PacketInEvent, missSendLen: number): Omit<PacketInMessage, "xid"> {
+  return {
+    kind: "packet-in",
+    bufferId: OFP_NO_BUFFER,
+    totalLen: Math.min(ev.data.length, 0xffff),
+    reason: ev.reason,
+    tableId: ev.tableId,
+    cookie: ev.cookie,
+    match: [{ name: "in_port", value: ev.inPort }],
+    data: ev.data.subarray(0, packetInLength(ev, missSendLen)),
+  };
+}
