@@ -53,7 +53,7 @@ export async function wasmvsStart(
     ...process.env,
     WASMVS_SYSTEM_RX_RING: `${opts.ring.blockSize},${opts.ring.blockCount},${opts.ring.retireMs}`,
   };
-  const args = ["--import", "tsx", path.join(opts.repo, "src/cli/main.ts"), "start"];
+  const args = ["--import", "tsx", path.join(opts.repo, "src/cli/main.ts"), "start", "--openflow", "none"];
   args.push("--rest", "127.0.0.1:0", "--state-dir", state, "--bridge", br, "--no-internal-ports");
   const child = anchorSpawn(process.execPath, args, env);
   const close = async () => {

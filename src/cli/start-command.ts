@@ -4,7 +4,8 @@
 // readiness line is {"msg":"wasmvs ready","rest":"http://HOST:PORT"} (the bound port, so
 // --rest 127.0.0.1:0 is usable by scripts and tests).
 //
-// `--openflow HOST:PORT` opens the default bridge's OpenFlow passive listener (ptcp:PORT:HOST;
+// `--openflow HOST:PORT` (default 127.0.0.1:6653, as ARCHITECTURE promises; `none` turns it
+// off) opens the default bridge's OpenFlow passive listener (ptcp:PORT:HOST;
 // port 0 = any free port, named as {"openflow":"HOST:PORT"} in the readiness line); every
 // bridge always has its punix socket <state-dir>/<bridge>.mgmt.
 //
@@ -24,7 +25,11 @@ export function addStartCommand(program: Command, _io: CliIo): void {
     .description("run the switch daemon in the foreground")
     .option("--rest <host:port>", "REST listen address (port 0 = any free port)", "127.0.0.1:8080")
     .option("--state-dir <dir>", "directory of the durable configuration", "./wasmvs-state")
-    .option("--openflow <host:port>", "OpenFlow passive listener of the default bridge (port 0 = any free port)")
+    .option(
+      "--openflow <host:port|none>",
+      'OpenFlow passive listener of the default bridge (port 0 = any free port; "none" = no TCP listener)',
+      "127.0.0.1:6653",
+    )
     .option("--bridge <name>", "bridge created (standalone) when the state is new", "br0")
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .option("--no-datapath", "configuration and REST only: attach no ports, forward nothing")
@@ -45,8 +50,9 @@ export function addStartCommand(program: Command, _io: CliIo): void {
         } catch (err) {
           throw new UsageError((err as Error).message);
         }
+        const openflow = opts.openflow === "none" ? undefined : opts.openflow;
         try {
-          if (opts.openflow !== undefined) parseListenAddress(opts.openflow);
+          if (openflow !== undefined) parseListenAddress(openflow);
         } catch {
           throw new UsageError(
             `--openflow "${opts.openflow}" is not HOST:PORT (e.g. 127.0.0.1:6653; port 0 picks a free one)`,
@@ -62,7 +68,7 @@ export function addStartCommand(program: Command, _io: CliIo): void {
             defaultBridge: opts.bridge,
             datapath: opts.datapath,
             internalPorts: opts.internalPorts,
-            openflow: opts.openflow,
+            openflow,
             logger,
           });
           exitOnSignals(daemon, logger);

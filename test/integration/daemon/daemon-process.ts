@@ -22,7 +22,21 @@ const running = new Set<ChildProcess>();
 export async function spawnDaemon(stateDir: string, extra: string[] = []): Promise<DaemonProcess> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", MAIN, "start", "--rest", "127.0.0.1:0", "--state-dir", stateDir, ...extra],
+    // No OpenFlow TCP listener unless a test asks (`extra` may pass --openflow, which wins):
+    // parallel test daemons would all want the default 6653.
+    [
+      "--import",
+      "tsx",
+      MAIN,
+      "start",
+      "--rest",
+      "127.0.0.1:0",
+      "--openflow",
+      "none",
+      "--state-dir",
+      stateDir,
+      ...extra,
+    ],
     { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   running.add(child);

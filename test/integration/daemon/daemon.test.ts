@@ -99,7 +99,15 @@ describe("wasmvs start", () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const taken = await runCliProcess(["start", "--rest", `127.0.0.1:${port}`, "--state-dir", join(tempDir(), "s")]);
+      const taken = await runCliProcess([
+        "start",
+        "--rest",
+        `127.0.0.1:${port}`,
+        "--openflow",
+        "none",
+        "--state-dir",
+        join(tempDir(), "s"),
+      ]);
       expect(taken.code).toBe(1);
       expect(taken.stdout).toContain("EADDRINUSE");
     } finally {
