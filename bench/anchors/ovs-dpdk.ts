@@ -48,10 +48,11 @@ import {
   threadCpuSeconds,
 } from "./hugepages.ts";
 
+import { OVS_QUIET_LOG, startPrivateOvsdb, waitForSocket } from "./private-ovsdb.ts";
+
 const execFileAsync = promisify(execFile);
 
 const VSWITCHD_DPDK = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk";
-const SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema";
 const SOCKET_MEM_MB = 512;
 const PMD_CORE = 1;
 const TOOL_TIMEOUT_MS = 20_000;
@@ -79,22 +80,6 @@ function parsePmdStats(text: string, core: number): PmdStats {
     upcalls: num("miss with success upcall") + num("miss with failed upcall"),
     cyclesPerPacket: num("avg cycles per packet"),
   };
-}
-
-async function waitForSocket(file: string, child: ChildProcess, what: string): Promise<void> {
-  const deadline = Date.now() + TOOL_TIMEOUT_MS;
-  for (;;) {
-    if (
-      await access(file).then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited early`);
-    if (Date.now() > deadline) throw new Error(`${what}: ${file} did not appear`);
-    await sleep(50);
-  }
 }
 
 /** Per-core forwarding rate of OVS-DPDK (EMC path) between net_null0 and net_null1. */
@@ -127,27 +112,11 @@ export async function measureOvsDpdk(opts: AnchorOptions): Promise<AnchorOutcome
   const vsctl = (...args: string[]) =>
     tool("ovs-vsctl", [`--db=${db}`, `--timeout=${TOOL_TIMEOUT_MS / 1000}`, ...args]);
   const appctl = (...args: string[]) => tool("ovs-appctl", ["-t", ctl, ...args]);
-  const quiet = ["-vconsole:off", "-vsyslog:off", "-vfile:info"];
+  const quiet = OVS_QUIET_LOG;
   const daemons: ChildProcess[] = [];
 
   try {
-    await tool("ovsdb-tool", ["create", path.join(tmp, "conf.db"), SCHEMA]);
-    const ovsdb = anchorSpawn(
-      "ovsdb-server",
-      [
-        path.join(tmp, "conf.db"),
-        `--remote=punix:${path.join(tmp, "db.sock")}`,
-        `--unixctl=${path.join(tmp, "ovsdb-server.ctl")}`,
-        `--log-file=${path.join(tmp, "ovsdb-server.log")}`,
-        ...quiet,
-      ],
-      env,
-    );
-    daemons.push(ovsdb);
-    ovsdb.stdout?.resume();
-    ovsdb.stderr?.resume();
-    await waitForSocket(path.join(tmp, "db.sock"), ovsdb, "ovsdb-server");
-    await vsctl("--no-wait", "init");
+    await startPrivateOvsdb({ dir: tmp, env, daemons, tool, vsctl, timeoutMs: TOOL_TIMEOUT_MS });
     await vsctl(
       "--no-wait",
       "set",
@@ -168,7 +137,7 @@ export async function measureOvsDpdk(opts: AnchorOptions): Promise<AnchorOutcome
     daemons.push(vswitchd);
     vswitchd.stdout?.resume();
     vswitchd.stderr?.resume();
-    await waitForSocket(ctl, vswitchd, "ovs-vswitchd-dpdk");
+    await waitForSocket(ctl, vswitchd, "ovs-vswitchd-dpdk", TOOL_TIMEOUT_MS);
     await vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev");
     for (const [port, dev, ofport] of [
       ["p0", "net_null0", 1],

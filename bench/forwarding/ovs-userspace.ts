@@ -25,31 +25,15 @@ import { access, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { anchorCleanupRegister, anchorSpawn, anchorStop, sleep } from "../anchors/hugepages.ts";
+import { anchorCleanupRegister, anchorSpawn, anchorStop } from "../anchors/hugepages.ts";
+import { OVS_QUIET_LOG, startPrivateOvsdb, waitForSocket } from "../anchors/private-ovsdb.ts";
 import type { SwitchUnderTest } from "./switch-under-test.ts";
 import { SWITCH_CORE, type Topology, trySh } from "./topology.ts";
 
 const execFileAsync = promisify(execFile);
 
 export const VSWITCHD = "/usr/lib/openvswitch-switch/ovs-vswitchd";
-const SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema";
 const TOOL_TIMEOUT_MS = 20_000;
-
-async function waitForSocket(file: string, child: ChildProcess, what: string): Promise<void> {
-  const deadline = Date.now() + TOOL_TIMEOUT_MS;
-  for (;;) {
-    if (
-      await access(file).then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited early`);
-    if (Date.now() > deadline) throw new Error(`${what}: ${file} did not appear`);
-    await sleep(50);
-  }
-}
 
 export async function ovsInstalled(): Promise<boolean> {
   return access(VSWITCHD).then(
@@ -68,7 +52,7 @@ export async function ovsUserspaceStart(t: Topology, opts: { macTableSize: numbe
     (await execFileAsync(cmd, args, { env, timeout: TOOL_TIMEOUT_MS })).stdout;
   const vsctl = (...args: string[]) =>
     tool("ovs-vsctl", [`--db=${db}`, `--timeout=${TOOL_TIMEOUT_MS / 1000}`, ...args]);
-  const quiet = ["-vconsole:off", "-vsyslog:off", "-vfile:info"];
+  const quiet = OVS_QUIET_LOG;
   const daemons: ChildProcess[] = [];
   const br = `${t.hostA.slice(0, -1)}o`;
   // The netdev datapath's LOCAL port is a TAP named after the bridge, and it outlives a
@@ -84,23 +68,7 @@ export async function ovsUserspaceStart(t: Topology, opts: { macTableSize: numbe
     tmpUnregister();
   };
   try {
-    await tool("ovsdb-tool", ["create", path.join(tmp, "conf.db"), SCHEMA]);
-    const ovsdb = anchorSpawn(
-      "ovsdb-server",
-      [
-        path.join(tmp, "conf.db"),
-        `--remote=punix:${path.join(tmp, "db.sock")}`,
-        `--unixctl=${path.join(tmp, "ovsdb-server.ctl")}`,
-        `--log-file=${path.join(tmp, "ovsdb-server.log")}`,
-        ...quiet,
-      ],
-      env,
-    );
-    daemons.push(ovsdb);
-    ovsdb.stdout?.resume();
-    ovsdb.stderr?.resume();
-    await waitForSocket(path.join(tmp, "db.sock"), ovsdb, "ovsdb-server");
-    await vsctl("--no-wait", "init");
+    await startPrivateOvsdb({ dir: tmp, env, daemons, tool, vsctl, timeoutMs: TOOL_TIMEOUT_MS });
     const vswitchd = anchorSpawn(
       "taskset",
       [
@@ -117,7 +85,7 @@ export async function ovsUserspaceStart(t: Topology, opts: { macTableSize: numbe
     daemons.push(vswitchd);
     vswitchd.stdout?.resume();
     vswitchd.stderr?.resume();
-    await waitForSocket(ctl, vswitchd, "ovs-vswitchd");
+    await waitForSocket(ctl, vswitchd, "ovs-vswitchd", TOOL_TIMEOUT_MS);
     await vsctl(
       "add-br",
       br,

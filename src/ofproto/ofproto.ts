@@ -290,10 +290,10 @@ export class Ofproto implements DatapathSink {
    * TTL expiry (UPCALL_TTL) → a PacketInEvent for the listeners of the packet's bridge (the
    * bridge of the key's IN_PORT; OpenFlow in_port = its ofport). Counted in
    * stats.packetInDrops and dropped when the bridge has no listener, the port is gone, or the
-   * userdata is not a controller one (or the upcall came without its arguments).
+   * userdata is not a controller one.
    */
-  onActionUpcall(reason?: number, userdata?: number, key?: Uint8Array, packet?: Uint8Array): void {
-    if (reason === undefined || userdata === undefined || !key || !packet || key.length < 4) {
+  onActionUpcall(reason: number, userdata: number, key: Uint8Array, packet: Uint8Array): void {
+    if (key.length < 4) {
       this.stats.packetInDrops++;
       return;
     }

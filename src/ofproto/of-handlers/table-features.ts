@@ -29,6 +29,7 @@ import {
   type TableFeatures,
 } from "../../../openflow/messages/multipart-table-features.ts";
 import { N_TABLES } from "../rule-table.ts";
+import { SET_FIELD_WRITABLE } from "../xlate/xlate-rewrites.ts";
 
 const INSTRUCTIONS = [
   "goto_table",
@@ -50,26 +51,8 @@ const ACTIONS: ActionType[] = [
   "set_field",
 ];
 
-/** Fields set_field can write (xlate-rewrites.ts: metadata, tunnel_id, VLAN, SETTABLE). */
-export const TABLE_FEATURES_SETTABLE: OxmName[] = [
-  "metadata",
-  "tunnel_id",
-  "vlan_vid",
-  "vlan_pcp",
-  "eth_src",
-  "eth_dst",
-  "ipv4_src",
-  "ipv4_dst",
-  "ipv6_src",
-  "ipv6_dst",
-  "ip_dscp",
-  "tcp_src",
-  "tcp_dst",
-  "udp_src",
-  "udp_dst",
-  "sctp_src",
-  "sctp_dst",
-];
+/** Fields set_field can write: the translator's own list, so the two cannot drift apart. */
+export const TABLE_FEATURES_SETTABLE: readonly OxmName[] = SET_FIELD_WRITABLE;
 
 /** Bytes of a multipart reply's own headers (ofp_header + ofp_multipart_reply). */
 const MULTIPART_HEADER = 16;

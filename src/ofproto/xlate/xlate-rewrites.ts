@@ -60,6 +60,16 @@ const SETTABLE: Partial<Record<OxmName, SettableField>> = {
   sctp_dst: { dp: "tp_dst", layer: PRESENT.SCTP, l4: true },
 };
 
+/** Every field set_field can write, in the order TABLE_FEATURES lists them: the pipeline
+ *  registers and the VLAN tag (handled case by case below), then the datapath-rewritable ones. */
+export const SET_FIELD_WRITABLE: readonly OxmName[] = [
+  "metadata",
+  "tunnel_id",
+  "vlan_vid",
+  "vlan_pcp",
+  ...(Object.keys(SETTABLE) as OxmName[]),
+];
+
 /** "Does the packet carry `layer`?" — recorded in the mask, as every read must be. */
 function hasLayer(ctx: XlateContext, b: Branch, layer: number, l4 = false): boolean {
   if (layer === 0) return true;
