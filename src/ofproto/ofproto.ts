@@ -381,7 +381,9 @@ export class Ofproto implements DatapathSink {
   private deleteFlow(handle: number): void {
     this.stats.revalidations++;
     this.registry.remove(handle);
-    // `credits` stays until the datapath reports the flow gone with its final counts.
-    if (!this.runtime?.deleteFlow(handle)) this.credits.delete(handle);
+    // `credits` stays until the datapath reports the flow gone with its final counts (the
+    // runtime never loses a delete: a full ring defers it).
+    if (this.runtime) this.runtime.deleteFlow(handle);
+    else this.credits.delete(handle);
   }
 }

@@ -8,6 +8,10 @@
 //   request ids. After writing to the down ring or posting a request, the eventfd wakes the
 //   worker out of poll(). fence() is the ordering point: it resolves once the worker has applied
 //   every down record written before it (deletes included), which is what a BARRIER needs.
+//   Deletes and flushes are never lost: one that finds the down ring full waits in `backlog`
+//   (FIFO, retried every millisecond and before any other down write); while it waits, installs
+//   and packet-outs are refused (the caller drops the packet, the next miss retries) so no
+//   record overtakes a delete, and fence() writes its record only behind the backlog.
 // Threading: main thread. The up ring is consumed here, the down ring produced here.
 
 import { MessageChannel, Worker } from "node:worker_threads";
@@ -58,6 +62,9 @@ export class DatapathRuntime {
   private fenceNext = 1;
   /** Fences written and not yet echoed, by id (ids increase; an echo settles all up to it). */
   private readonly fences = new Map<number, () => void>();
+  /** Deletes/flushes that found the down ring full, oldest first (see the design note). */
+  private readonly backlog: Array<{ type: number; handle: number }> = [];
+  private backlogTimer?: NodeJS.Timeout;
 
   private constructor(
     private readonly worker: Worker,
@@ -137,6 +144,7 @@ export class DatapathRuntime {
     actions: Uint8Array,
     packet?: { inPort: number; bytes: Uint8Array },
   ): boolean {
+    if (!this.drainBacklog()) return false;
     const plen = packet?.bytes.length ?? 0;
     const ok = this.down.tryWrite(DOWN_INSTALL, installLength(actions.length, plen), (v, b, o) => {
       v.setUint32(o, handle, true);
@@ -155,6 +163,7 @@ export class DatapathRuntime {
 
   /** Runs actions over a packet as if received on inPort (packet-out). */
   execute(inPort: number, actions: Uint8Array, packet: Uint8Array): boolean {
+    if (!this.drainBacklog()) return false;
     const ok = this.down.tryWrite(DOWN_EXECUTE, executeLength(actions.length, packet.length), (v, b, o) => {
       v.setUint32(o, inPort, true);
       v.setUint32(o + 4, actions.length, true);
@@ -166,16 +175,46 @@ export class DatapathRuntime {
     return ok;
   }
 
-  deleteFlow(handle: number): boolean {
-    const ok = this.down.tryWrite(DOWN_DELETE, 4, (v, _b, o) => v.setUint32(o, handle, true));
-    this.wake();
-    return ok;
+  /** Queues the removal of megaflow `handle`; never lost (a full ring defers it, in order). */
+  deleteFlow(handle: number): void {
+    this.backlog.push({ type: DOWN_DELETE, handle });
+    this.drainBacklog();
   }
 
-  flushFlows(): boolean {
-    const ok = this.down.tryWrite(DOWN_FLUSH, 0, () => {});
-    this.wake();
-    return ok;
+  /** Queues the removal of every megaflow; never lost, like deleteFlow. */
+  flushFlows(): void {
+    this.backlog.push({ type: DOWN_FLUSH, handle: 0 });
+    this.drainBacklog();
+  }
+
+  /** Deletes/flushes waiting for ring space (0 in steady state; exposed for tests and stats). */
+  get backlogLength(): number {
+    return this.backlog.length;
+  }
+
+  /** Writes waiting deletes/flushes in order; true when none is left waiting. */
+  private drainBacklog(): boolean {
+    if (this.backlog.length === 0) return true;
+    let n = 0;
+    for (const r of this.backlog) {
+      const ok =
+        r.type === DOWN_DELETE
+          ? this.down.tryWrite(DOWN_DELETE, 4, (v, _b, o) => v.setUint32(o, r.handle, true))
+          : this.down.tryWrite(DOWN_FLUSH, 0, () => {});
+      if (!ok) break;
+      n++;
+    }
+    if (n > 0) {
+      this.backlog.splice(0, n);
+      this.wake();
+    }
+    if (this.backlog.length > 0 && !this.backlogTimer && !this.stopped) {
+      this.backlogTimer = setTimeout(() => {
+        this.backlogTimer = undefined;
+        this.drainBacklog();
+      }, 1);
+    }
+    return this.backlog.length === 0;
   }
 
   /**
@@ -188,7 +227,10 @@ export class DatapathRuntime {
     const id = this.fenceNext;
     this.fenceNext = (this.fenceNext + 1) >>> 0 || 1;
     const done = new Promise<void>((resolve) => this.fences.set(id, resolve));
-    while (!this.stopped && !this.down.tryWrite(DOWN_FENCE, 4, (v, _b, o) => v.setUint32(o, id, true))) {
+    while (
+      !this.stopped &&
+      !(this.drainBacklog() && this.down.tryWrite(DOWN_FENCE, 4, (v, _b, o) => v.setUint32(o, id, true)))
+    ) {
       this.wake();
       await new Promise((r) => setTimeout(r, 1));
     }
@@ -277,6 +319,8 @@ export class DatapathRuntime {
     await exited;
     clearTimeout(timer);
     this.stopped = true;
+    if (this.backlogTimer) clearTimeout(this.backlogTimer);
+    this.backlog.length = 0; // nothing is left to delete from
     this.settleFences(Number.POSITIVE_INFINITY);
     for (const p of this.pending.values()) p.reject(new Error("the datapath stopped"));
     this.pending.clear();

@@ -34,9 +34,8 @@ class FakeRuntime {
     this.executes++;
     return true;
   }
-  deleteFlow(handle: number): boolean {
+  deleteFlow(handle: number): void {
     this.deletes.push(handle);
-    return true;
   }
 }
 

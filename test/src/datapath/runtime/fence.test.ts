@@ -4,7 +4,8 @@
 // What it proves: a megaflow deleted before a fence has left the fast path when the fence
 // resolves (the worker's GONE_DELETED report, written before the fence's echo on the same
 // ring, has already reached the sink); fences resolve in order under load (many installs and
-// deletes in between); a fence on a stopped runtime resolves at once instead of hanging.
+// deletes in between); a delete that finds the down ring full is deferred, not lost, and the
+// fence waits for it; a fence on a stopped runtime resolves at once instead of hanging.
 // How: the real worker thread and WASM fast path, with no ports (no privileges needed).
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,7 +45,7 @@ const NO_ACTIONS = new Uint8Array(0);
 describe("DatapathRuntime.fence", () => {
   it("resolves after a delete written before it has been applied", async () => {
     expect(rt.install(7, keyOf(7), FULL_MASK, NO_ACTIONS)).toBe(true);
-    expect(rt.deleteFlow(7)).toBe(true);
+    rt.deleteFlow(7);
     await rt.fence();
     expect(gone).toContainEqual({ handle: 7, why: GONE_DELETED });
   });
@@ -71,6 +72,31 @@ describe("DatapathRuntime.fence", () => {
     }
     await Promise.all(fences);
     expect(order).toEqual([...Array(20).keys()]);
+  });
+
+  it("never loses a delete when the down ring is full: it waits, in order, and the fence behind it", async () => {
+    const small = await DatapathRuntime.start(sink, { buffers: 64, maxFlows: 32768, ringBytes: 1 << 14 });
+    try {
+      const n = 20_000;
+      for (let h = 1; h <= n; h++) {
+        while (!small.install(h, keyOf(h), FULL_MASK, NO_ACTIONS)) await new Promise((r) => setTimeout(r, 1));
+      }
+      await small.fence();
+      const before = await small.counters();
+      expect(before["megaflow.insert"] - before["megaflow.remove"]).toBe(n);
+      // 20,000 delete records (320 KB) into a 16 KB ring in one synchronous burst.
+      for (let h = 1; h <= n; h++) small.deleteFlow(h);
+      expect(small.backlogLength).toBeGreaterThan(0);
+      // While deletes wait, nothing may overtake them.
+      expect(small.install(n + 1, keyOf(n + 1), FULL_MASK, NO_ACTIONS)).toBe(false);
+      await small.fence();
+      expect(small.backlogLength).toBe(0);
+      const after = await small.counters();
+      expect(after["megaflow.remove"] - before["megaflow.remove"]).toBe(n);
+      expect(after["megaflow.insert"] - after["megaflow.remove"]).toBe(0);
+    } finally {
+      await small.stop();
+    }
   });
 
   it("resolves at once on a stopped runtime", async () => {
