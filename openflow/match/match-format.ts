@@ -225,7 +225,16 @@ function withMask(name: OxmName, value: OxmValue, mask: OxmValue | undefined): O
   return mask === undefined ? { name, value } : { name, value, mask };
 }
 
-/** Parses `tcp,in_port=1,nw_src=10.0.0.0/8,...` into a match (throws Error on bad syntax). */
+/** Runs a value parser, naming the `field=value` token in its error. */
+function withToken<T>(tok: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new Error(`${tok}: ${(e as Error).message}`);
+  }
+}
+
+/** Parses `tcp,in_port=1,nw_src=10.0.0.0/8,...` into a match (throws Error naming the token at fault). */
 export function parseMatch(text: string): Match {
   const fields = new Map<OxmName, OxmBasic>();
   const set = (o: OxmBasic) => {
@@ -261,7 +270,7 @@ export function parseMatch(text: string): Match {
     } else {
       const name = ALIASES[key];
       if (!name) throw new Error(`unknown field "${key}"`);
-      set(parseValue(name, val));
+      set(withToken(tok, () => parseValue(name, val)));
     }
   }
   const proto = fields.get("ip_proto")?.value;

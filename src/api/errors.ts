@@ -112,6 +112,14 @@ export const ERR_STATIC_MAC_NOT_FOUND = createError(
   404,
 );
 
+// Datapath views (trace).
+export const ERR_INVALID_TRACE = createError("INVALID_TRACE", "%s", 400);
+export const ERR_NO_DATAPATH = createError(
+  "NO_DATAPATH",
+  'bridge "%s" has no datapath: the switch runs without one (--no-datapath)',
+  409,
+);
+
 // The switch's own failures (never the caller's).
 export const ERR_PERSISTENCE_FAILED = createError(
   "PERSISTENCE_FAILED",

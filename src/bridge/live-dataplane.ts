@@ -23,6 +23,7 @@ import { type DatapathOptions, DatapathRuntime } from "../datapath/runtime/datap
 import { policyOf } from "../ofproto/normal/vlan-policy.ts";
 import type { OfBridge, OfPortView } from "../ofproto/of-handlers/handler-context.ts";
 import { Ofproto } from "../ofproto/ofproto.ts";
+import { TraceInputError, type TraceTarget } from "../ofproto/trace/trace.ts";
 import { netdevInfo } from "../ports/netdev-info.ts";
 import type { PacketRingOptions } from "../ports/packet-ring.ts";
 import type { DataplaneView, FdbEntry, FdbFlushFilter, PortStats } from "../switch/dataplane-view.ts";
@@ -340,11 +341,36 @@ export class LiveDataplane implements DataplaneView {
         if (data.length > PARSER_DATA_ROOM) {
           throw new OfpError(OFPET.BAD_REQUEST, BAD_REQUEST.BAD_PACKET, `packet-out of ${data.length} bytes`);
         }
-        this.parser ??= createFastPath({ buffers: 4, maxFlows: 16, emcEntries: 16, dataRoom: PARSER_DATA_ROOM });
-        const fp = await this.parser;
+        const fp = await this.frameParser();
         this.ofproto.packetOut(name, inPort, actions, data, (frame, dpPort) => parseFrameKey(fp, frame, dpPort));
       },
       fence: () => this.runtime.fence(),
+    };
+  }
+
+  /** The parser instance for PACKET_OUT and trace frames (created on first use). */
+  private frameParser(): Promise<FastPath> {
+    this.parser ??= createFastPath({ buffers: 4, maxFlows: 16, emcEntries: 16, dataRoom: PARSER_DATA_ROOM });
+    return this.parser;
+  }
+
+  /** The bridge as `wasmvs trace` sees it (src/ofproto/trace/trace.ts). */
+  traceTarget(name: string): TraceTarget | undefined {
+    const br = this.ofproto.bridges.get(name);
+    if (!br) return undefined;
+    return {
+      bridge: name,
+      ports: () =>
+        [...this.ports.values()]
+          .filter((p) => p.bridge === name && p.attached)
+          .map((p) => ({ ofPort: p.ofPort, dpPort: p.dpPort, name: p.name === LOCAL ? name : p.name })),
+      parseKey: async (frame, dpPort) => {
+        if (frame.length > PARSER_DATA_ROOM) {
+          throw new TraceInputError(`packet of ${frame.length} bytes: larger than ${PARSER_DATA_ROOM}`);
+        }
+        return parseFrameKey(await this.frameParser(), frame, dpPort);
+      },
+      translate: (dpPort, key, generate) => this.ofproto.translate(br, dpPort, key, generate),
     };
   }
 

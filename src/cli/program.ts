@@ -1,5 +1,5 @@
 // What: the `wasmvs` commander program — `wasmvs start` (the daemon) and the REST-client nouns
-// `bridge`, `port`, `fdb` — and runCli(argv, io), which runs it and returns the exit code.
+// `bridge`, `port`, `fdb`, `trace` — and runCli(argv, io), which runs it and returns the exit code.
 //
 // Design: one Command tree; global --server and --json live on the root and reach every verb
 // through optsWithGlobals(). Each noun is its own module (bridge-command.ts, port-command.ts,
@@ -22,6 +22,7 @@ import { addFdbCommands } from "./fdb-command.ts";
 import { addPortCommands } from "./port-command.ts";
 import { DaemonError, DEFAULT_SERVER } from "./rest-client.ts";
 import { addStartCommand } from "./start-command.ts";
+import { addTraceCommand } from "./trace-command.ts";
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("wasmvs")
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIo): Command {
   addBridgeCommands(program, io);
   addPortCommands(program, io);
   addFdbCommands(program, io);
+  addTraceCommand(program, io);
   return program;
 }
 

@@ -127,7 +127,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     }
     await live?.settled();
     await Promise.all(ofStarts);
-    api = await buildApi(service, logger, { startedAt });
+    const dp = live;
+    api = await buildApi(service, logger, {
+      startedAt,
+      traceTargets: dp ? (bridge) => dp.traceTarget(bridge) : undefined,
+    });
     await api.listen({ host: listen.host, port: listen.port });
   } catch (err) {
     await api?.close().catch(() => {});

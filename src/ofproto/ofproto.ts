@@ -43,7 +43,7 @@ import { creditRule } from "./rule-stats.ts";
 import { type Rule, RuleTables } from "./rule-table.ts";
 import { ControllerUserdata } from "./xlate/controller-userdata.ts";
 import { StaticPortMap } from "./xlate/port-map.ts";
-import { xlatePacketOut, xlatePipeline } from "./xlate/xlate.ts";
+import { type XlateResult, xlatePacketOut, xlatePipeline } from "./xlate/xlate.ts";
 import type { XlateEnv } from "./xlate/xlate-context.ts";
 
 export interface OfprotoBridge {
@@ -194,12 +194,21 @@ export class Ofproto implements DatapathSink {
     };
   }
 
+  /**
+   * Translates a packet of `br` received on datapath port `inPort` with datapath key `keyBytes`
+   * through its pipeline: what a miss runs, and what `wasmvs trace` runs (the same call, so a
+   * trace shows exactly what the datapath would be given). `learn`: NORMAL learns the source.
+   */
+  translate(br: OfprotoBridge, inPort: number, keyBytes: Uint8Array, learn: boolean): XlateResult {
+    const ofInPort = br.ofPorts.get(inPort) ?? inPort;
+    return xlatePipeline(this.xlateEnv(br, learn), PipelineFlow.fromKey(keyBytes, ofInPort));
+  }
+
   onMiss(inPort: number, keyBytes: Uint8Array, packet: Uint8Array): void {
     this.stats.upcalls++;
     const br = this.portBridge.get(inPort);
     if (!br || !this.runtime) return; // a port being removed: the packet is dropped
-    const ofInPort = br.ofPorts.get(inPort) ?? inPort;
-    const r = xlatePipeline(this.xlateEnv(br, true), PipelineFlow.fromKey(keyBytes, ofInPort));
+    const r = this.translate(br, inPort, keyBytes, true);
     const rules = r.rules.map((x) => x.rule as Rule);
     // The missed packet runs through the actions, not through a megaflow: credit it here.
     const now = this.now();

@@ -180,6 +180,20 @@ export function readField(flow: PipelineFlow, name: OxmName): OxmValue | undefin
   return oxmValueOf(name, spanRead(flow.bytes, m.span));
 }
 
+/**
+ * The bits of `name` in a mask shaped like a pipeline key (a megaflow mask), as an OXM mask:
+ * vlan_vid's bit 12 is the PRESENT.VLAN bit. Layers are not consulted (a mask has none);
+ * undefined for fields the key does not carry. For `wasmvs trace`'s megaflow line.
+ */
+export function readFieldMask(mask: PipelineFlow, name: OxmName): bigint | undefined {
+  if (name === "vlan_vid") {
+    const tci = ((mask.key[KEY.VLAN_TCI] & 0x0f) << 8) | mask.key[KEY.VLAN_TCI + 1];
+    return BigInt((mask.present & PRESENT.VLAN ? OFPVID_PRESENT : 0) | tci);
+  }
+  const m = MAP[name];
+  return m.span ? spanRead(mask.bytes, m.span) : undefined;
+}
+
 /** Does `flow` satisfy one OXM (value under mask; a zero mask matches every flow)? */
 export function fieldMatches(flow: PipelineFlow, oxm: OxmBasic): boolean {
   const mask = oxm.mask === undefined ? fullMask(oxm.name) : oxmBits(oxm.mask);

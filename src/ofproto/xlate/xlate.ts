@@ -50,6 +50,8 @@ export interface XlateResult {
   groupIds: number[];
   /** What each output:NORMAL depended on and learned. */
   normal: NormalOutcome[];
+  /** The packet as the pipeline left it (its rewrites applied; groups' buckets work on copies). */
+  final: PipelineFlow;
 }
 
 /** Table id and cookie a PACKET_OUT's CONTROLLER output reports (as Open vSwitch does). */
@@ -81,7 +83,7 @@ export function xlatePipeline(env: XlateEnv, flow: PipelineFlow): XlateResult {
   const { ctx, b } = start(env, flow);
   ctx.rerun = (again) => rerun(ctx, again);
   runPipeline(ctx, b, 0);
-  return finish(ctx);
+  return finish(ctx, b);
 }
 
 /** Translates a PACKET_OUT's actions for `flow` (its in_port may be CONTROLLER). */
@@ -90,7 +92,7 @@ export function xlatePacketOut(env: XlateEnv, flow: PipelineFlow, actions: reado
   ctx.rerun = (again) => rerun(ctx, again);
   ctx.note("action", `packet-out actions: ${formatActions(actions)}`);
   executeActions(ctx, b, actions, PACKET_OUT_ORIGIN);
-  return finish(ctx);
+  return finish(ctx, b);
 }
 
 function rerun(ctx: XlateContext, b: Branch): void {
@@ -195,7 +197,7 @@ function runInstructions(
   return next;
 }
 
-function finish(ctx: XlateContext): XlateResult {
+function finish(ctx: XlateContext, b: Branch): XlateResult {
   let actions: Uint8Array;
   if (ctx.failed !== undefined) {
     actions = new ActionList().drop(DROP_REASON.XLATE_FAILED).bytes();
@@ -213,5 +215,6 @@ function finish(ctx: XlateContext): XlateResult {
     rules: ctx.rules,
     groupIds: [...ctx.groupIds],
     normal: ctx.normal,
+    final: b.flow,
   };
 }

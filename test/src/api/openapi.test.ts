@@ -27,6 +27,7 @@ const ROUTES: Array<[string, string]> = [
   ["delete", "/v1/bridges/{bridge}/fdb"],
   ["post", "/v1/bridges/{bridge}/fdb"],
   ["delete", "/v1/bridges/{bridge}/fdb/{vlan}/{mac}"],
+  ["post", "/v1/bridges/{bridge}/trace"],
 ];
 
 describe("OpenAPI document", () => {

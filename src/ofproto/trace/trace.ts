@@ -1,0 +1,210 @@
+// `wasmvs trace`: what the switch does with a packet and why, as `ovs-appctl ofproto/trace`
+// answers it for Open vSwitch.
+//
+// What: runTrace(target, input) takes a flow in ovs-ofctl field syntax (`in_port=1,tcp,tp_dst=80`)
+//   or a whole frame plus its in_port, and returns a TraceReport: the flow as parsed, every
+//   translation step (tables and the rule matched, instructions, actions, groups and buckets,
+//   NORMAL's decisions, set-fields, guards), the final flow, the megaflow that would be
+//   installed (text, key and mask) and the datapath actions. traceText renders it for people.
+// Design: the input becomes a frame (flow-compose.ts for a flow), the frame becomes a key through
+//   the fast path's own parser (target.parseKey), and the key goes through target.translate —
+//   Ofproto.translate, the very call a miss makes — so the trace cannot drift from the datapath
+//   (a property test holds it to that). Without `generate` the translation does not learn, so a
+//   trace changes nothing; with it, NORMAL learns the source as a real packet would.
+//   Input errors are TraceInputError with a message naming the token at fault.
+// Invariants: the report's megaflow key/mask/actions are byte for byte what onMiss would hand
+//   the datapath for the same packet and state.
+// Threading: main thread.
+
+import { OFPP } from "../../../openflow/constants.ts";
+import { validateMatch } from "../../../openflow/match/match.ts";
+import { parseMatch } from "../../../openflow/match/match-format.ts";
+import { describeActions } from "../../datapath/datapath-actions.ts";
+import { KEY_SIZE } from "../../datapath/flow-key.ts";
+import { PipelineFlow } from "../pipeline-flow.ts";
+import type { XlateResult } from "../xlate/xlate.ts";
+import { composeFrame } from "./flow-compose.ts";
+import { flowText, megaflowText } from "./flow-text.ts";
+
+/** A bad trace request: the message names the token at fault. */
+export class TraceInputError extends Error {}
+
+export interface TracePort {
+  ofPort: number;
+  dpPort: number;
+  name: string;
+}
+
+/** What a trace needs of a bridge (src/bridge/live-dataplane.ts provides it). */
+export interface TraceTarget {
+  readonly bridge: string;
+  ports(): TracePort[];
+  /** The datapath key of `frame` received on `dpPort`, by the fast path's parser. */
+  parseKey(frame: Uint8Array, dpPort: number): Promise<Uint8Array>;
+  /** Ofproto.translate for this bridge. */
+  translate(dpPort: number, key: Uint8Array, generate: boolean): XlateResult;
+}
+
+export interface TraceInput {
+  /** Flow in ovs-ofctl field syntax; exactly one of flow / packet. */
+  flow?: string;
+  /** A whole Ethernet frame. */
+  packet?: Uint8Array;
+  /** Port number or name; required with packet, overrides nothing (a flow's in_port wins). */
+  inPort?: string;
+  generate?: boolean;
+}
+
+export interface TraceStep {
+  kind: string;
+  depth: number;
+  text: string;
+  tableId?: number;
+  rule?: { priority: number; cookie: string; match: string };
+  port?: number;
+  groupId?: number;
+}
+
+export interface TraceReport {
+  bridge: string;
+  generate: boolean;
+  inPort: { ofPort: number; name: string };
+  /** The frame traced, hex. */
+  packet: string;
+  flow: string;
+  steps: TraceStep[];
+  finalFlow: string;
+  megaflow: { match: string; key: string; mask: string };
+  datapathActions: string;
+  /** Why translation failed closed (the datapath then drops), if it did. */
+  failed?: string;
+  /** Datapath port → port name, for rendering with names. */
+  portNames: Record<string, string>;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+function portName(p: TracePort, bridge: string): string {
+  return p.ofPort === OFPP.LOCAL ? bridge : p.name;
+}
+
+/** A port by OpenFlow number, reserved name (LOCAL) or port name. */
+function resolvePort(target: TraceTarget, token: string): TracePort {
+  const ports = target.ports();
+  const t = token.trim();
+  let found: TracePort | undefined;
+  if (/^(0x[0-9a-f]+|\d+)$/i.test(t)) found = ports.find((p) => p.ofPort === Number(t));
+  else if (t.toUpperCase() === "LOCAL") found = ports.find((p) => p.ofPort === OFPP.LOCAL);
+  else found = ports.find((p) => p.name === t || (p.ofPort === OFPP.LOCAL && t === target.bridge));
+  if (!found) throw new TraceInputError(`in_port=${t}: no such port on bridge ${target.bridge}`);
+  return found;
+}
+
+/** Splits out in_port (which may be a name) from the rest of a flow's fields. */
+function splitInPort(flow: string): { inPort?: string; rest: string } {
+  let inPort: string | undefined;
+  const rest: string[] = [];
+  for (const tok of flow.split(",")) {
+    const m = /^\s*in_port\s*=\s*(.*)$/i.exec(tok);
+    if (m) {
+      if (inPort !== undefined) throw new TraceInputError("in_port given twice");
+      inPort = m[1].trim();
+    } else rest.push(tok);
+  }
+  return { inPort, rest: rest.join(",") };
+}
+
+function parseFlow(text: string): ReturnType<typeof composeFrame> {
+  let match: ReturnType<typeof parseMatch>;
+  try {
+    match = parseMatch(text);
+    validateMatch(match);
+  } catch (e) {
+    throw new TraceInputError(`flow "${text}": ${(e as Error).message}`);
+  }
+  try {
+    return composeFrame(match.filter((o) => o.name !== "opaque") as Parameters<typeof composeFrame>[0]);
+  } catch (e) {
+    throw new TraceInputError((e as Error).message);
+  }
+}
+
+export async function runTrace(target: TraceTarget, input: TraceInput): Promise<TraceReport> {
+  if ((input.flow === undefined) === (input.packet === undefined)) {
+    throw new TraceInputError("give either a flow or a packet, not both and not neither");
+  }
+  let frame: Uint8Array;
+  let portToken: string | undefined = input.inPort;
+  if (input.flow !== undefined) {
+    const { inPort, rest } = splitInPort(input.flow);
+    portToken = inPort ?? portToken;
+    frame = parseFlow(rest).frame;
+  } else {
+    frame = input.packet as Uint8Array;
+    if (frame.length < 14)
+      throw new TraceInputError(`packet of ${frame.length} bytes: an Ethernet frame is at least 14`);
+  }
+  if (portToken === undefined || portToken === "") {
+    throw new TraceInputError("no in_port: give in_port=PORT in the flow or an input port");
+  }
+  const port = resolvePort(target, portToken);
+  const key = await target.parseKey(frame, port.dpPort);
+  if (key.length !== KEY_SIZE) throw new Error(`parser returned a ${key.length}-byte key`);
+  const generate = input.generate ?? false;
+  const r = target.translate(port.dpPort, key, generate);
+  const portNames: Record<string, string> = {};
+  for (const p of target.ports()) portNames[p.dpPort] = portName(p, target.bridge);
+  return {
+    bridge: target.bridge,
+    generate,
+    inPort: { ofPort: port.ofPort, name: portName(port, target.bridge) },
+    packet: hex(frame),
+    flow: flowText(PipelineFlow.fromKey(key, port.ofPort)),
+    steps: r.trace.steps.map((s) => ({
+      kind: s.kind,
+      depth: s.depth,
+      text: s.text,
+      ...(s.tableId === undefined ? {} : { tableId: s.tableId }),
+      ...(s.rule === undefined
+        ? {}
+        : { rule: { priority: s.rule.priority, cookie: `0x${s.rule.cookie.toString(16)}`, match: s.rule.match } }),
+      ...(s.port === undefined ? {} : { port: s.port }),
+      ...(s.groupId === undefined ? {} : { groupId: s.groupId }),
+    })),
+    finalFlow: flowText(r.final),
+    megaflow: { match: megaflowText(key, r.mask, port.ofPort), key: hex(key), mask: hex(r.mask) },
+    datapathActions: r.actions.length === 0 ? "drop" : describeActions(r.actions),
+    ...(r.failed === undefined ? {} : { failed: r.failed }),
+    portNames,
+  };
+}
+
+export interface TraceTextOptions {
+  /** Show port names instead of numbers in in_port and datapath outputs. */
+  names?: boolean;
+}
+
+/** The report as people read it (the layout of ovs-appctl ofproto/trace). */
+export function traceText(r: TraceReport, opts: TraceTextOptions = {}): string {
+  const inPortName = (s: string) => (opts.names ? s.replace(/(^|,)in_port=[^,]*/, `$1in_port=${r.inPort.name}`) : s);
+  const dpNames = (s: string) =>
+    opts.names
+      ? s.replace(/output:(\d+)/g, (all, n: string) => (r.portNames[n] ? `output:${r.portNames[n]}` : all))
+      : s;
+  const title = `bridge("${r.bridge}")`;
+  const lines = [
+    `Flow: ${inPortName(r.flow)}`,
+    "",
+    title,
+    "-".repeat(title.length),
+    // A table line starts its block; what the rule does is indented under it (OVS's layout).
+    ...r.steps.map((s) => `${"    ".repeat(s.depth)}${s.kind === "table" ? "" : "    "}${s.text}`),
+    "",
+    `Final flow: ${r.finalFlow === r.flow ? "unchanged" : inPortName(r.finalFlow)}`,
+    `Megaflow: ${inPortName(r.megaflow.match)}`,
+    `Datapath actions: ${dpNames(r.datapathActions)}`,
+  ];
+  if (r.failed !== undefined) lines.push(`Translation failed: ${r.failed}`);
+  if (r.generate) lines.push("(--generate: side effects such as MAC learning were applied)");
+  return `${lines.join("\n")}\n`;
+}
