@@ -3,5 +3,6 @@ export * from "./datapath/exports";
 export * from "./parse/exports";
 export * from "./classify/exports";
 export * from "./actions/exports";
+export * from "./meters/exports";
 export * from "./virtio/exports";
 export * from "./ports/exports";

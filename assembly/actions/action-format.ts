@@ -41,6 +41,11 @@
 //                                                                 reason UPCALL_SAMPLE
 //  A_USERSPACE     19    u32 userdata                             copy to userspace,
 //                                                                 reason UPCALL_ACTION
+//  A_METER         20    u32 meter slot                           run meter (assembly/meters/):
+//                                                                 a DROP band frees the packet
+//                                                                 and ends execution; a
+//                                                                 DSCP_REMARK band raises the
+//                                                                 DSCP drop precedence
 
 @inline export const A_OUTPUT: u16 = 1;
 @inline export const A_OUTPUT_SET: u16 = 2;
@@ -61,7 +66,8 @@
 @inline export const A_SET_TP_DST: u16 = 17;
 @inline export const A_SAMPLE: u16 = 18;
 @inline export const A_USERSPACE: u16 = 19;
-@inline export const A_MAX: u16 = 19;
+@inline export const A_METER: u16 = 20;
+@inline export const A_MAX: u16 = 20;
 
 /** A_OUTPUT_SET flag: leave out the port the packet came in on (flood semantics). */
 @inline export const SET_EXCLUDE_IN: u16 = 1;
@@ -84,6 +90,7 @@ export function actionPayloadSize(type: u16): i32 {
     case A_SET_TP_SRC:
     case A_SET_TP_DST:
     case A_USERSPACE:
+    case A_METER:
       return 4;
     case A_SET_ETH_SRC:
     case A_SET_ETH_DST:

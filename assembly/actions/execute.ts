@@ -28,6 +28,8 @@
 //   - A_DROP frees the working packet and ends execution (action.drop, and per reason).
 //   - a list that ends while the packet is still held frees it; if nothing was emitted at
 //     all it counts as action.drop (an empty list is a drop).
+//   - A_METER whose band says DROP frees the working packet and ends execution (meter.drop,
+//     not action.drop); outputs made before it stand. An undefined meter passes the packet.
 //   - push VLAN without headroom drops (action.no_headroom); dec TTL at <= 1 hands the
 //     packet to userspace (UPCALL_TTL, action.ttl_expired); both end execution.
 // Threading: one WASM instance is one datapath thread; the key is read-only.
@@ -39,6 +41,7 @@ import { UPCALL_ACTION, UPCALL_SAMPLE, UPCALL_TTL, upcallPush } from "../datapat
 import {
   A_DEC_TTL,
   A_DROP,
+  A_METER,
   A_OUTPUT,
   A_OUTPUT_SET,
   A_POP_VLAN,
@@ -64,6 +67,7 @@ import { TTL_EXPIRED, decTtl, setDscp, setEthAddr, setIpv4Addr, setIpv6Addr, set
 import { portSetCount, portSetPort } from "./port-sets";
 import { samplerHit } from "./sampler";
 import { K_IN_PORT } from "../key/flow-key";
+import { METER_DROPPED, meterRun } from "../meters/meter-run";
 
 /** Record types that only rewrite headers: they never emit, count or end execution. */
 @inline const PURE_TYPES: u32 =
@@ -277,6 +281,13 @@ function executeList(id: u32, key: usize, list: usize, len: u32): void {
         }
         upcallPush(<u32>c, UPCALL_ACTION, userdata, key);
         emitted = true;
+        break;
+      }
+      case A_METER: {
+        if (meterRun(load<u32>(p), id, key) == METER_DROPPED) {
+          poolFree(id);
+          return;
+        }
         break;
       }
       default:

@@ -118,6 +118,17 @@ export function setIpv6Addr(id: u32, key: usize, fieldOff: u32, payload: usize):
   v128.store(addr, v128.load(payload));
 }
 
+/** The packet's DSCP (IPv4 TOS / IPv6 traffic class, high 6 bits), or -1 when it has no intact
+ *  IP header (meters' DSCP_REMARK reads it before raising its drop precedence). */
+export function getDscp(id: u32, key: usize): i32 {
+  let l3 = ipv4At(id, key);
+  if (l3 != 0) return <i32>(load<u8>(bufData(id) + l3, 1) >> 2);
+  l3 = ipv6At(id, key);
+  if (l3 == 0) return -1;
+  const ip = bufData(id) + l3;
+  return <i32>((((<u32>load<u8>(ip) & 0x0f) << 4) | (<u32>load<u8>(ip, 1) >> 4)) >> 2);
+}
+
 /** A_SET_DSCP: IPv4 TOS (header checksum updated) or IPv6 traffic class; ECN bits kept. */
 export function setDscp(id: u32, key: usize, dscp: u8): void {
   const d = <u32>(dscp & 0x3f) << 2;

@@ -1,6 +1,6 @@
 // Fast-path counters: every drop, error and notable event has a named u64 counter.
 //
-// What: one table, one section per stage (pool, parse, emc, megaflow, batch, actions, tx,
+// What: one table, one section per stage (pool, parse, emc, megaflow, batch, actions, meters, tx,
 //   upcall, virtio). Errors on the fast path are counted here, never thrown.
 // Design: `Counter` numbers the slots; COUNTER_NAMES names them in the same order, so the
 //   control plane reads them by name through `counterName(i)` / `counterValue(i)` and the
@@ -62,6 +62,10 @@ export enum Counter {
   ACTION_TTL_EXPIRED,
   ACTION_SAMPLE_POOL,
   ACTION_SAMPLE_TAKEN,
+  // meters (assembly/meters/)
+  METER_DROP,
+  METER_REMARK,
+  METER_UNKNOWN,
   // transmit batching
   TX_PACKETS,
   TX_QUEUE_FULL,
@@ -142,6 +146,9 @@ const COUNTER_NAMES: StaticArray<string> = [
   "action.ttl_expired",
   "action.sample_pool",
   "action.sample_taken",
+  "meter.drop",
+  "meter.remark",
+  "meter.unknown",
   "tx.packets",
   "tx.queue_full",
   "virtio.bad_descriptor",

@@ -33,6 +33,7 @@ import { upcallAudit, upcallClear, upcallCount, upcallInit, upcallRecord } from 
 import { BATCH_SIZE, batchInit } from "./batch";
 import { portSetsClear } from "../actions/port-sets";
 import { samplerReset } from "../actions/sampler";
+import { meterInit } from "../meters/meter-table";
 
 export { dpProcessBatch, dpRxIds, dpMissKey, dpExecuteMiss, dpExecute, dpParse, dpCopyMissKey } from "./batch";
 
@@ -48,6 +49,7 @@ export function dpInit(nBufs: u32, dataRoom: u32, emcEntries: u32, maxFlows: u32
   megaflowInit(maxFlows);
   portSetsClear();
   samplerReset();
+  meterInit();
   countersReset();
 }
 

@@ -29,6 +29,7 @@ export const A = {
   SET_TP_DST: 17,
   SAMPLE: 18,
   USERSPACE: 19,
+  METER: 20,
 } as const;
 
 /** A_OUTPUT_SET flag: leave out the port the packet came in on (flood semantics). */
@@ -125,6 +126,10 @@ export class ActionList {
   sample(samplerId: number, rate: number): this {
     return this.record(A.SAMPLE, [...ActionList.u32(samplerId), ...ActionList.u32(rate)]);
   }
+  /** Runs datapath meter `slot` (assembly/meters/): a DROP band ends the list for the packet. */
+  meter(slot: number): this {
+    return this.record(A.METER, ActionList.u32(slot));
+  }
   /** Appends an encoded list (records as they are). */
   append(list: Uint8Array): this {
     for (const b of list) this.parts.push(b);
@@ -210,6 +215,9 @@ export function describeActions(list: Uint8Array): string {
         break;
       case A.SAMPLE:
         out.push(`sample(sampler=${u32()},rate=${v.getUint32(off + 8, true)})`);
+        break;
+      case A.METER:
+        out.push(`meter(${u32()})`);
         break;
       default:
         out.push(`action${type}`);

@@ -10,7 +10,8 @@
 //   (validateMatch: OFPET_BAD_MATCH/*), then for ADD and MODIFY the instructions
 //   (validateInstructions, goto_table forward and < N_TABLES: BAD_INSTRUCTION/BAD_TABLE_ID,
 //   output ports and group ids that cannot exist: BAD_ACTION/BAD_OUT_PORT, BAD_OUT_GROUP, then
-//   the caller's checks of ports, groups and meters through opts.checkInstructions), then
+//   the caller's checks of ports, groups and meters through opts.checkInstructions, meters
+//   through opts.meterExists: METER_MOD_FAILED/UNKNOWN_METER), then
 //   CHECK_OVERLAP and capacity (TABLE_FULL).
 //   Semantics:
 //   - ADD: a rule with the identical (normalized) match and priority is replaced: its counters
@@ -32,7 +33,14 @@
 
 import type { Action } from "../../openflow/actions/actions.ts";
 import { OFPG_MAX, OFPP, OFPTT_ALL } from "../../openflow/constants.ts";
-import { BAD_ACTION, BAD_INSTRUCTION, FLOW_MOD_FAILED, OFPET, OfpError } from "../../openflow/errors.ts";
+import {
+  BAD_ACTION,
+  BAD_INSTRUCTION,
+  FLOW_MOD_FAILED,
+  METER_MOD_FAILED,
+  OFPET,
+  OfpError,
+} from "../../openflow/errors.ts";
 import { type Instruction, validateInstructions } from "../../openflow/instructions.ts";
 import { validateMatch } from "../../openflow/match/match.ts";
 import { type FlowModMessage, OFPFC, OFPFF } from "../../openflow/messages/flow-mod.ts";
@@ -69,6 +77,11 @@ export interface FlowModOptions {
    * the spec prescribes (BAD_ACTION/BAD_OUT_PORT, BAD_OUT_GROUP, METER_MOD_FAILED/UNKNOWN_METER...).
    */
   checkInstructions?: (instructions: readonly Instruction[], tableId: number) => void;
+  /**
+   * Whether the bridge has meter `meterId`: a meter instruction naming one it has not is
+   * METER_MOD_FAILED/UNKNOWN_METER, as Open vSwitch answers. Absent: meters are not checked.
+   */
+  meterExists?: (meterId: number) => boolean;
 }
 
 function failed(code: number, detail: string): OfpError {
@@ -111,6 +124,14 @@ export function checkRuleInstructions(instructions: readonly Instruction[], tabl
   }
 }
 
+function checkMeters(instructions: readonly Instruction[], exists: (meterId: number) => boolean): void {
+  for (const ins of instructions) {
+    if (ins.type === "meter" && !exists(ins.meterId >>> 0)) {
+      throw new OfpError(OFPET.METER_MOD_FAILED, METER_MOD_FAILED.UNKNOWN_METER, `meter ${ins.meterId >>> 0}`);
+    }
+  }
+}
+
 function validate(fm: FlowModRequest, opts: FlowModOptions): void {
   const isDelete = fm.command === OFPFC.DELETE || fm.command === OFPFC.DELETE_STRICT;
   if (!Number.isInteger(fm.command) || fm.command < OFPFC.ADD || fm.command > OFPFC.DELETE_STRICT) {
@@ -126,6 +147,7 @@ function validate(fm: FlowModRequest, opts: FlowModOptions): void {
   if (!isDelete) {
     checkRuleInstructions(fm.instructions, fm.tableId);
     opts.checkInstructions?.(fm.instructions, fm.tableId);
+    if (opts.meterExists) checkMeters(fm.instructions, opts.meterExists);
   }
 }
 

@@ -12,6 +12,8 @@
 //                                                                      AGGREGATE TABLE
 //                                                 flow-handlers.ts     FLOW_MOD BARRIER PACKET_OUT
 //                                                 table-features.ts    TABLE_FEATURES
+//                                                 meter-handlers.ts    METER_MOD, METER,
+//                                                                      METER_CONFIG/FEATURES
 //                                                 (HELLO, ECHO, ERROR and BAD_REQUEST for the
 //                                                  rest are the channel's own)
 //
@@ -40,6 +42,7 @@ import { formatTarget, PassiveListener, parseTarget } from "../../openflow/chann
 import type { FlowRemovedMessage } from "../../openflow/messages/flow-removed.ts";
 import { flowHandlers } from "./of-handlers/flow-handlers.ts";
 import { newConnectionState, type OfBridge, type OfConnectionState } from "./of-handlers/handler-context.ts";
+import { meterHandlers } from "./of-handlers/meter-handlers.ts";
 import { multipartHandlers } from "./of-handlers/multipart-handlers.ts";
 import { packetInMessage } from "./of-handlers/packet-in.ts";
 import { switchHandlers } from "./of-handlers/switch-handlers.ts";
@@ -142,6 +145,7 @@ export class OfConnections {
       ...switchHandlers(bridge, this.stateOf),
       ...multipartHandlers(bridge),
       ...flowHandlers(bridge, notifyRemoved),
+      ...meterHandlers(bridge, notifyRemoved),
     };
     const log: ChannelLog = {
       info: (msg) => logger.debug(msg),

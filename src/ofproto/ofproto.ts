@@ -12,6 +12,8 @@
 //   path is still carrying; flow removals drop registry entries. flowMod applies a FLOW_MOD.
 //   onActionUpcall turns CONTROLLER-action and TTL upcalls into packet-ins for the bridge's
 //   subscribers (subscribePacketIn; of-connections.ts sends them as OFPT_PACKET_IN).
+//   meterMod applies a METER_MOD (meter-mod.ts); each bridge's meters take fast-path meter
+//   slots from one MeterSlots (one datapath), and translation emits A_METER for them.
 // Design: translation results are recorded in MegaflowRegistry with what they depended on; a
 //   MAC-table change deletes exactly the megaflows whose destination lookup it affects; a
 //   FLOW_MOD, a port or a bridge change deletes the bridge's megaflows (revalidation by
@@ -35,6 +37,8 @@ import { GONE_IDLE } from "../datapath/runtime/ring-messages.ts";
 import type { FlowModRequest, FlowModResult } from "./flow-mod.ts";
 import { applyFlowMod } from "./flow-mod.ts";
 import { MegaflowRegistry } from "./megaflow-registry.ts";
+import { applyMeterMod, type MeterModResult } from "./meter-mod.ts";
+import { type MeterModRequest, MeterSlots, MeterTable } from "./meter-table.ts";
 import { MacTable } from "./normal/mac-table.ts";
 import type { NormalPort } from "./normal/xlate-normal.ts";
 import { OFPCML_NO_BUFFER, type PacketInEvent, type PacketInListener } from "./of-handlers/packet-in.ts";
@@ -56,6 +60,8 @@ export interface OfprotoBridge {
   /** The translator's view of the ports, rebuilt on every port change. */
   portMap: StaticPortMap;
   controller: ControllerUserdata;
+  /** OpenFlow meters (meter-table.ts), carried by fast-path meter slots. */
+  meters: MeterTable;
 }
 
 /** The flow a fresh bridge starts with: table=0, priority=0, actions=NORMAL. */
@@ -104,6 +110,8 @@ export class Ofproto implements DatapathSink {
     revalidations: 0,
   };
   private runtime?: DatapathRuntime;
+  /** Fast-path meter slots, shared by the bridges (one datapath). */
+  readonly meterSlots = new MeterSlots();
   private readonly packetInListeners = new Map<string, Set<PacketInListener>>();
   private readonly epoch = Date.now();
   /**
@@ -131,6 +139,7 @@ export class Ofproto implements DatapathSink {
       ofPorts: new Map(),
       portMap: new StaticPortMap(),
       controller: new ControllerUserdata(),
+      meters: new MeterTable(this.meterSlots),
     };
     applyFlowMod(br.tables, defaultNormalFlow(), this.now());
     br.macs.onChange((vlan, mac) => this.revalidateDependents(br, vlan, mac));
@@ -144,6 +153,7 @@ export class Ofproto implements DatapathSink {
     for (const dp of br.ports.keys()) this.portBridge.delete(dp);
     this.bridges.delete(name);
     this.revalidateBridge(name);
+    for (const m of br.meters.clear()) this.runtime?.deleteMeter(m.slot);
   }
 
   /**
@@ -190,6 +200,7 @@ export class Ofproto implements DatapathSink {
       tables: br.tables,
       ports: br.portMap,
       controller: br.controller,
+      meters: { slotOf: (id) => br.meters.get(id)?.slot },
       normal: { bridge: br, learn, now: this.now() },
     };
   }
@@ -241,10 +252,20 @@ export class Ofproto implements DatapathSink {
   flowMod(bridge: string, fm: FlowModRequest): FlowModResult {
     const br = this.bridges.get(bridge);
     if (!br) throw new Error(`no bridge ${bridge}`);
-    const result = applyFlowMod(br.tables, fm, this.now());
+    const result = applyFlowMod(br.tables, fm, this.now(), { meterExists: (id) => br.meters.has(id) });
     const changed = result.added.length + result.replaced.length + result.modified.length + result.removed.length > 0;
     if (changed) this.revalidateBridge(bridge);
     return result;
+  }
+
+  /**
+   * Applies a METER_MOD to a bridge (meter-mod.ts; throws OfpError, changing nothing, on
+   * refusal). Deleting meters deletes the rules that use them and revalidates the bridge.
+   */
+  meterMod(bridge: string, mm: MeterModRequest): MeterModResult {
+    const br = this.bridges.get(bridge);
+    if (!br) throw new Error(`no bridge ${bridge}`);
+    return applyMeterMod(br.tables, br.meters, mm, this.now(), this.runtime, () => this.revalidateBridge(bridge));
   }
 
   /**

@@ -34,6 +34,7 @@ export const A = {
   SET_TP_DST: 17,
   SAMPLE: 18,
   USERSPACE: 19,
+  METER: 20,
 } as const;
 
 export const SET_EXCLUDE_IN = 1;
@@ -62,6 +63,7 @@ const PAYLOAD_SIZE: Record<number, number> = {
   17: 4,
   18: 8,
   19: 4,
+  20: 4,
 };
 
 export type Action =
@@ -80,6 +82,8 @@ export type Action =
   | { t: "set_tp_src" | "set_tp_dst"; port: number }
   | { t: "sample"; sampler: number; rate: number }
   | { t: "userspace"; userdata: number }
+  /** A meter slot that is never configured in these tests: the packet passes untouched. */
+  | { t: "meter"; slot: number }
   /** A raw record (type, declared len, payload bytes): for malformed lists. */
   | { t: "raw"; type: number; len: number; payload: Uint8Array };
 
@@ -157,6 +161,8 @@ export function encodeAction(a: Action): Uint8Array {
       return record(A.SAMPLE, u32s(a.sampler, a.rate));
     case "userspace":
       return record(A.USERSPACE, u32s(a.userdata));
+    case "meter":
+      return record(A.METER, u32s(a.slot));
     case "raw":
       return record(a.type, a.payload, a.len);
   }
@@ -492,6 +498,9 @@ export function executeModel(frame: Uint8Array, parsed: Parsed, list: Uint8Array
       case A.USERSPACE:
         upcall(UPCALL.ACTION, u32(0));
         emitted = true;
+        break;
+      case A.METER:
+        // The model has no meter table: every meter is undefined, which passes the packet.
         break;
     }
     off += rlen;

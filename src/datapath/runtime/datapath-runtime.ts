@@ -26,10 +26,14 @@ import {
   DOWN_FENCE,
   DOWN_FLUSH,
   DOWN_INSTALL,
+  DOWN_METER_DEL,
+  DOWN_METER_SET,
   executeLength,
   FLOW_GONE_RECORD,
   FLOW_STATS_RECORD,
   installLength,
+  METER_BAND_RECORD,
+  meterSetLength,
   UP_ACTION,
   UP_FENCE,
   UP_FLOW_GONE,
@@ -37,7 +41,15 @@ import {
   UP_MISS,
 } from "./ring-messages.ts";
 import { SpscRing } from "./spsc-ring.ts";
-import type { WorkerReply, WorkerRequestBody } from "./worker-protocol.ts";
+import type { DatapathMeterStats, WorkerReply, WorkerRequestBody } from "./worker-protocol.ts";
+
+/** One band of a fast-path meter (assembly/meters/meter-table.ts): type 1 DROP, 2 DSCP_REMARK. */
+export interface DatapathMeterBand {
+  type: number;
+  rate: number;
+  burstSize: number;
+  precLevel: number;
+}
 
 export interface DatapathSink {
   onMiss(inPort: number, key: Uint8Array, packet: Uint8Array): void;
@@ -215,6 +227,39 @@ export class DatapathRuntime {
       }, 1);
     }
     return this.backlog.length === 0;
+  }
+
+  /** Defines or replaces fast-path meter `slot` in place (flags: OFPMF_* bits; fresh: a new
+   *  meter, counters from zero). False when the down ring is full (nothing was queued). */
+  setMeter(slot: number, flags: number, bands: readonly DatapathMeterBand[], fresh: boolean): boolean {
+    const ok = this.down.tryWrite(DOWN_METER_SET, meterSetLength(bands.length), (v, _b, o) => {
+      v.setUint32(o, slot, true);
+      v.setUint32(o + 4, flags, true);
+      v.setUint32(o + 8, fresh ? 1 : 0, true);
+      v.setUint32(o + 12, bands.length, true);
+      bands.forEach((band, i) => {
+        const r = o + 16 + i * METER_BAND_RECORD;
+        v.setUint32(r, band.type, true);
+        v.setUint32(r + 4, band.rate, true);
+        v.setUint32(r + 8, band.burstSize, true);
+        v.setUint32(r + 12, band.precLevel, true);
+      });
+    });
+    this.wake();
+    return ok;
+  }
+
+  /** Removes fast-path meter `slot`. False when the down ring is full. */
+  deleteMeter(slot: number): boolean {
+    const ok = this.down.tryWrite(DOWN_METER_DEL, 4, (v, _b, o) => v.setUint32(o, slot, true));
+    this.wake();
+    return ok;
+  }
+
+  /** The counters of fast-path meters, in the order asked (null: no meter in that slot), after
+   *  every meter change written before this call. */
+  meterStats(slots: number[]): Promise<Array<DatapathMeterStats | null>> {
+    return this.request({ op: "meter-stats", slots });
   }
 
   /**

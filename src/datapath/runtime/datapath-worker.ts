@@ -12,6 +12,10 @@
 //   echoed up (UP_FENCE) after every record before it has been applied and its packets sent;
 //   an echo that does not fit in a full up ring is retried on every loop, never lost. A
 //   DOWN_DELETE is answered with UP_FLOW_GONE(GONE_DELETED) and the flow's final counts.
+//   Meters: DOWN_METER_SET / DOWN_METER_DEL configure fast-path meter slots in place; the
+//   meters' clock (µs, performance.now()) is set before every batch and every down-ring pass.
+//   Meter counters are read with a "meter-stats" request on the MessagePort, which first
+//   applies the down ring, so a stats request sees every meter change written before it.
 // Threading: everything here runs on the worker thread; the rings are SPSC (we produce `up`,
 //   consume `down`); the eventfd is written by the main thread.
 
@@ -28,11 +32,14 @@ import {
   DOWN_FENCE,
   DOWN_FLUSH,
   DOWN_INSTALL,
+  DOWN_METER_DEL,
+  DOWN_METER_SET,
   FLOW_GONE_RECORD,
   FLOW_STATS_RECORD,
   GONE_DELETED,
   GONE_IDLE,
   GONE_REJECTED,
+  METER_BAND_RECORD,
   UP_ACTION,
   UP_FENCE,
   UP_FLOW_GONE,
@@ -40,7 +47,7 @@ import {
   UP_MISS,
 } from "./ring-messages.ts";
 import { SpscRing } from "./spsc-ring.ts";
-import type { WorkerReply, WorkerRequest } from "./worker-protocol.ts";
+import type { DatapathMeterStats, WorkerReply, WorkerRequest } from "./worker-protocol.ts";
 
 export interface DatapathWorkerData {
   up: SharedArrayBuffer;
@@ -78,6 +85,11 @@ class DatapathWorker {
     this.pollSet.add(data.wakeFd);
   }
 
+  /** Sets the meters' clock (µs, monotonic) for what runs next. */
+  private meterClock(): void {
+    this.fp.meterClock(Math.floor(performance.now() * 1000));
+  }
+
   /** The datapath clock: ms since the worker started, wrapping at 2^32. */
   private now(): number {
     return (Date.now() - this.start) >>> 0;
@@ -105,6 +117,7 @@ class DatapathWorker {
     for (let round = 0; round < 8; round++) {
       const n = port.receive(batch);
       if (n === 0) break;
+      this.meterClock();
       const misses = fp.dpProcessBatch(dpPort, n, this.now());
       this.transmitAll();
       this.sendMisses(dpPort, misses);
@@ -180,6 +193,7 @@ class DatapathWorker {
     const s = this.scratch;
     let touched = false;
     const deleted: Array<[number, number, number, number]> = [];
+    this.meterClock();
     this.down.read((type, v, b, o) => {
       touched = true;
       const mem = new Uint8Array(fp.memory.buffer);
@@ -226,6 +240,14 @@ class DatapathWorker {
         fp.megaflowFlush();
         this.handleToId.clear();
         this.idToHandle.fill(-1);
+      } else if (type === DOWN_METER_SET) {
+        const slot = v.getUint32(o, true);
+        const n = v.getUint32(o + 12, true);
+        mem.set(b.subarray(o + 16, o + 16 + n * METER_BAND_RECORD), s);
+        if (v.getUint32(o + 8, true) !== 0) fp.meterRemove(slot);
+        fp.meterConfigure(slot, v.getUint32(o + 4, true), n, s);
+      } else if (type === DOWN_METER_DEL) {
+        fp.meterRemove(v.getUint32(o, true));
       } else if (type === DOWN_FENCE) {
         this.fenceToEcho = v.getUint32(o, true);
       }
@@ -343,6 +365,9 @@ class DatapathWorker {
       }
       case "define-port-set":
         return this.definePortSet(req.set, req.ports);
+      case "meter-stats":
+        this.applyDown(); // meter changes written before this request are in place
+        return req.slots.map((slot) => this.meterStats(slot));
       case "counters":
         return Object.fromEntries(Object.entries(readCounters(this.fp)).map(([k, v]) => [k, Number(v)]));
       case "shutdown":
@@ -352,6 +377,16 @@ class DatapathWorker {
         this.data.control.close();
         return true;
     }
+  }
+
+  private meterStats(slot: number): DatapathMeterStats | null {
+    const fp = this.fp;
+    if (!fp.meterIsDefined(slot)) return null;
+    const bands: DatapathMeterStats["bands"] = [];
+    for (let b = 0; b < fp.meterBandCount(slot); b++) {
+      bands.push({ packets: Number(fp.meterBandPackets(slot, b)), bytes: Number(fp.meterBandBytes(slot, b)) });
+    }
+    return { packets: Number(fp.meterPacketsIn(slot)), bytes: Number(fp.meterBytesIn(slot)), bands };
   }
 
   private definePortSet(set: number, ports: number[]): number {

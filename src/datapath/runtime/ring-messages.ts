@@ -15,6 +15,10 @@
 //   DOWN_DELETE    u32 handle
 //   DOWN_FLUSH     (empty)
 //   DOWN_FENCE     u32 id      (echoed up as UP_FENCE once everything before it is applied)
+//   DOWN_METER_SET u32 slot │ u32 flags (OFPMF_*) │ u32 fresh │ u32 n │ n × { u32 type │ u32 rate │
+//                  u32 burst │ u32 prec }  (defines or replaces fast-path meter `slot` in place,
+//                  assembly/meters/; fresh ≠ 0: a new meter, whatever the slot held is forgotten)
+//   DOWN_METER_DEL u32 slot
 
 import { KEY_SIZE } from "../flow-key.ts";
 
@@ -29,6 +33,8 @@ export const DOWN_EXECUTE = 2;
 export const DOWN_DELETE = 3;
 export const DOWN_FLUSH = 4;
 export const DOWN_FENCE = 5;
+export const DOWN_METER_SET = 6;
+export const DOWN_METER_DEL = 7;
 
 export const GONE_IDLE = 1;
 export const GONE_REJECTED = 2;
@@ -43,4 +49,11 @@ export function installLength(actions: number, packet: number): number {
 
 export function executeLength(actions: number, packet: number): number {
   return 4 + 4 + actions + 4 + packet;
+}
+
+/** Bytes of one band in a DOWN_METER_SET record (the fast path's meterConfigure layout). */
+export const METER_BAND_RECORD = 16;
+
+export function meterSetLength(bands: number): number {
+  return 16 + bands * METER_BAND_RECORD;
 }

@@ -7,8 +7,17 @@ export type WorkerRequest = { id: number } & (
   | { op: "port-stats"; dpPort: number }
   | { op: "define-port-set"; set: number; ports: number[] }
   | { op: "counters" }
+  | { op: "meter-stats"; slots: number[] }
   | { op: "shutdown" }
 );
+
+/** One fast-path meter's counters ("meter-stats" reply, one per requested slot; null when the
+ *  slot holds no meter). Counts as numbers (exact to 2^53). */
+export interface DatapathMeterStats {
+  packets: number;
+  bytes: number;
+  bands: Array<{ packets: number; bytes: number }>;
+}
 
 export type WorkerReply = { id: number } & ({ ok: true; result: unknown } | { ok: false; error: string });
 

@@ -14,7 +14,10 @@
 // Threading: main thread.
 
 import type { Action } from "../../../openflow/actions/actions.ts";
+import type { DatapathMeterStats } from "../../datapath/runtime/worker-protocol.ts";
 import type { FlowModRequest, FlowModResult } from "../flow-mod.ts";
+import type { MeterModResult } from "../meter-mod.ts";
+import type { MeterModRequest, MeterTable } from "../meter-table.ts";
 import type { RuleTables } from "../rule-table.ts";
 import type { PacketInListener } from "./packet-in.ts";
 
@@ -44,6 +47,14 @@ export interface OfBridge {
    * unsubscribe. Optional: a bridge without it never sends PACKET_IN.
    */
   subscribePacketIn?(listener: PacketInListener): () => void;
+  /** The bridge's meter table (meter-handlers.ts). Optional: without it METER_MOD is refused
+   *  and METER_FEATURES says max_meter 0. */
+  meters?(): MeterTable;
+  /** Applies a METER_MOD (Ofproto.meterMod): throws OfpError and changes nothing, or changes
+   *  the meters (and, for a delete, removes the rules that used them). */
+  meterMod?(mm: MeterModRequest): MeterModResult;
+  /** The datapath's counters of fast-path meter slots, in the order asked (null: no meter). */
+  meterCounters?(slots: number[]): Promise<Array<DatapathMeterStats | null>>;
 }
 
 /** OFPCML_NO_BUFFER aside, 128 is the miss_send_len a new connection starts with (1.3.5). */

@@ -25,6 +25,7 @@ import type { PipelineFlow } from "../pipeline-flow.ts";
 import type { ControllerUserdata } from "./controller-userdata.ts";
 import { type Branch, DatapathState } from "./packet-state.ts";
 import type { PortMap } from "./port-map.ts";
+import type { MeterSource } from "./xlate-meter.ts";
 import { type XlateStep, XlateTrace } from "./xlate-trace.ts";
 
 export const MAX_DEPTH = 64;
@@ -58,6 +59,8 @@ export interface GroupSource {
 export interface XlateEnv {
   tables: RuleSource;
   groups?: GroupSource;
+  /** The meter instruction's meters (xlate-meter.ts). Absent: meters are accepted, not applied. */
+  meters?: MeterSource;
   ports: PortMap;
   controller: ControllerUserdata;
   /** output:NORMAL: the bridge's L2 state, whether to learn, and the clock. Absent: NORMAL drops. */

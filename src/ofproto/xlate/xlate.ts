@@ -6,7 +6,7 @@
 //   actions) runs a PACKET_OUT's action list (where output:TABLE re-enters the pipeline).
 //
 //     flow ─► table 0 ─lookup─► rule ─► instructions in spec order:
-//               ▲                        meter (no-op) → apply-actions (now) → clear-actions →
+//               ▲                        meter (METER record) → apply-actions (now) → clear-actions →
 //               │                        write-actions (action set) → write-metadata → goto
 //               └──── goto (forward only) ◄─┘        no goto: execute the action set
 //
@@ -34,6 +34,7 @@ import { ActionSet } from "./action-set.ts";
 import { Branch } from "./packet-state.ts";
 import { executeActions } from "./xlate-actions.ts";
 import { type ActionOrigin, type NormalOutcome, XlateContext, type XlateEnv, type XlateRule } from "./xlate-context.ts";
+import { xlateMeter } from "./xlate-meter.ts";
 import { formatActions, type XlateTrace } from "./xlate-trace.ts";
 
 export interface XlateResult {
@@ -160,7 +161,7 @@ function runInstructions(
     if (ctx.failed !== undefined) return undefined;
     switch (ins.type) {
       case "meter":
-        ctx.note("instruction", `meter:${ins.meterId} (accepted; metering is not applied yet)`);
+        xlateMeter(ctx, b, ins.meterId);
         break;
       case "apply_actions":
         ctx.note("instruction", `apply_actions: ${formatActions(ins.actions)}`);

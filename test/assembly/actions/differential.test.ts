@@ -61,10 +61,11 @@ const arbAction: fc.Arbitrary<Action> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({ t: fc.constant("userspace" as const), userdata: fc.integer({ min: 0, max: 0xffffffff }) }),
   },
+  fc.record({ t: fc.constant("meter" as const), slot: fc.integer({ min: 0, max: 0xffffffff }) }),
   // Malformed records, rarely.
   fc.record({
     t: fc.constant("raw" as const),
-    type: fc.constantFrom(0, 20, 1, 12),
+    type: fc.constantFrom(0, 21, 1, 12),
     len: fc.constantFrom(0, 6, 8, 400),
     payload: bytes(4),
   }),
