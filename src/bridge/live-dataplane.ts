@@ -132,7 +132,7 @@ export class LiveDataplane implements DataplaneView {
         onMiss: (p, k, b) => dp?.ofproto.onMiss(p, k, b),
         onActionUpcall: (r, u, k, p) => dp?.ofproto.onActionUpcall(r, u, k, p),
         onFlowStats: (h, u, p, b) => dp?.ofproto.onFlowStats(h, u, p, b),
-        onFlowGone: (h, w) => dp?.ofproto.onFlowGone(h, w),
+        onFlowGone: (h, w, p, b) => dp?.ofproto.onFlowGone(h, w, p, b),
       },
       opts,
     );
