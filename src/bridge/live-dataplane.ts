@@ -7,7 +7,8 @@
 // Design: events arrive synchronously; attaching a port is asynchronous (the worker opens the
 //   device), so operations run one at a time through a promise queue in event order, and a
 //   failure is logged with the port's name (the configuration stays; the port is just not
-//   attached — `port stats` then says so).
+//   attached — `port stats` then says so). Link state is polled once a second (link-poll.ts)
+//   and handed to ofproto, which revalidates on a change (FAST_FAILOVER follows the link).
 // Threading: main thread.
 
 import { createHash } from "node:crypto";
@@ -28,6 +29,7 @@ import { netdevInfo } from "../ports/netdev-info.ts";
 import type { PacketRingOptions } from "../ports/packet-ring.ts";
 import type { DataplaneView, FdbEntry, FdbFlushFilter, PortStats } from "../switch/dataplane-view.ts";
 import type { SwitchService } from "../switch/switch-service.ts";
+import { LinkPoll } from "./link-poll.ts";
 
 const MAX_DP_PORTS = 1024;
 /** Largest PACKET_OUT frame: the data room of the datapath worker's buffers (pool.ts default). */
@@ -101,6 +103,8 @@ export class LiveDataplane implements DataplaneView {
   private readonly bridgeConfigs = new Map<string, BridgeConfig>();
   private queue: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
+  private linkTimer?: NodeJS.Timeout;
+  private readonly links = new LinkPoll();
   /** A small fast-path instance on this thread, used only to parse PACKET_OUT frames. */
   private parser?: Promise<FastPath>;
 
@@ -112,6 +116,14 @@ export class LiveDataplane implements DataplaneView {
     this.ofproto.attach(runtime);
     this.timer = setInterval(() => this.ofproto.tick(), 1000);
     this.timer.unref();
+    this.linkTimer = setInterval(() => this.checkLinks(this.ports), 1000);
+    this.linkTimer.unref();
+  }
+
+  /** Tells ofproto about link changes of attached ports (link-poll.ts). */
+  private checkLinks(ports: Map<string, AttachedPort>): void {
+    const targets = [...ports].filter(([, r]) => r.attached).map(([key, rec]) => ({ key, netdev: rec.netdev, rec }));
+    this.links.check(targets, (t, up) => this.ofproto.setPortLink(t.rec.bridge, t.rec.dpPort, up));
   }
 
   static async start(logger: Logger, opts: LiveDataplaneOptions = {}): Promise<LiveDataplane> {
@@ -121,7 +133,7 @@ export class LiveDataplane implements DataplaneView {
         onMiss: (p, k, b) => dp?.ofproto.onMiss(p, k, b),
         onActionUpcall: (r, u, k, p) => dp?.ofproto.onActionUpcall(r, u, k, p),
         onFlowStats: (h, u, p, b) => dp?.ofproto.onFlowStats(h, u, p, b),
-        onFlowGone: (h, w) => dp?.ofproto.onFlowGone(h, w),
+        onFlowGone: (h, w, p, b) => dp?.ofproto.onFlowGone(h, w, p, b),
       },
       opts,
     );
@@ -238,6 +250,7 @@ export class LiveDataplane implements DataplaneView {
       await this.runtime.addPort(dpPort, spec);
       rec.attached = true;
       this.ofproto.setPort(bridge, { dpPort, name, policy, up }, ofPort);
+      this.checkLinks(new Map([[`${bridge}/${name}`, rec]]));
       this.syncStaticMacs(bridge);
       this.logger.info({ bridge, port: name, dpPort }, "port attached");
     } catch (e) {
@@ -253,6 +266,7 @@ export class LiveDataplane implements DataplaneView {
 
   private async detach(rec: AttachedPort): Promise<void> {
     this.ports.delete(`${rec.bridge}/${rec.name}`);
+    this.links.forget(`${rec.bridge}/${rec.name}`);
     this.ofproto.removePort(rec.bridge, rec.dpPort);
     if (rec.attached) await this.runtime.removePort(rec.dpPort);
     this.usedDp.delete(rec.dpPort);
@@ -336,6 +350,8 @@ export class LiveDataplane implements DataplaneView {
       tables: () => br().tables,
       now: () => this.ofproto.now(),
       flowMod: (fm) => this.ofproto.flowMod(name, fm),
+      groupMod: (gm) => this.ofproto.groupMod(name, gm),
+      groups: () => br().groups,
       subscribePacketIn: (l) => this.ofproto.subscribePacketIn(name, l),
       packetOut: async (inPort, actions, data) => {
         if (data.length > PARSER_DATA_ROOM) {
@@ -416,6 +432,7 @@ export class LiveDataplane implements DataplaneView {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.linkTimer) clearInterval(this.linkTimer);
     await this.queue;
     await this.runtime.stop();
   }

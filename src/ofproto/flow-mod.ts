@@ -31,7 +31,7 @@
 // Invariants: on throw, tables and generation are unchanged.
 // Threading: main thread.
 
-import type { Action } from "../../openflow/actions/actions.ts";
+import { type Action, validateActions } from "../../openflow/actions/actions.ts";
 import { OFPG_MAX, OFPP, OFPTT_ALL } from "../../openflow/constants.ts";
 import {
   BAD_ACTION,
@@ -107,6 +107,15 @@ function checkAction(a: Action): void {
   } else if (a.type === "group" && a.groupId >>> 0 > OFPG_MAX) {
     throw new OfpError(OFPET.BAD_ACTION, BAD_ACTION.BAD_OUT_GROUP, `group 0x${a.groupId.toString(16)}`);
   }
+}
+
+/**
+ * An action list's stateless checks, as a FLOW_MOD's (group buckets use it too): arguments
+ * (validateActions), output ports and group ids that cannot exist.
+ */
+export function checkActionList(actions: readonly Action[]): void {
+  validateActions(actions);
+  for (const a of actions) checkAction(a);
 }
 
 /** Stateless instruction checks that depend on the table the rule goes into. */

@@ -11,6 +11,8 @@
 //       ptcp:PORT:HOST                            multipart-handlers.ts DESC PORT_DESC FLOW
 //                                                                      AGGREGATE TABLE
 //                                                 flow-handlers.ts     FLOW_MOD BARRIER PACKET_OUT
+//                                                 group-handlers.ts    GROUP_MOD, GROUP GROUP_DESC
+//                                                                      GROUP_FEATURES
 //                                                 table-features.ts    TABLE_FEATURES
 //                                                 meter-handlers.ts    METER_MOD, METER,
 //                                                                      METER_CONFIG/FEATURES
@@ -41,6 +43,7 @@ import type { ChannelLog, OfChannel } from "../../openflow/channel/channel.ts";
 import { formatTarget, PassiveListener, parseTarget } from "../../openflow/channel/transports.ts";
 import type { FlowRemovedMessage } from "../../openflow/messages/flow-removed.ts";
 import { flowHandlers } from "./of-handlers/flow-handlers.ts";
+import { groupHandlers } from "./of-handlers/group-handlers.ts";
 import { newConnectionState, type OfBridge, type OfConnectionState } from "./of-handlers/handler-context.ts";
 import { meterHandlers } from "./of-handlers/meter-handlers.ts";
 import { multipartHandlers } from "./of-handlers/multipart-handlers.ts";
@@ -146,6 +149,7 @@ export class OfConnections {
       ...multipartHandlers(bridge),
       ...flowHandlers(bridge, notifyRemoved),
       ...meterHandlers(bridge, notifyRemoved),
+      ...groupHandlers(bridge, notifyRemoved),
     };
     const log: ChannelLog = {
       info: (msg) => logger.debug(msg),

@@ -9,7 +9,10 @@
 //   translates with xlatePipeline (output:NORMAL runs xlateNormal with learning) and installs
 //   (the missed packet rides along and is executed with the new actions); flow stats credit
 //   the OpenFlow rules that produced a megaflow and refresh the MAC entries of sources the fast
-//   path is still carrying; flow removals drop registry entries. flowMod applies a FLOW_MOD.
+//   path is still carrying; flow removals drop registry entries. flowMod applies a FLOW_MOD;
+//   groupMod a GROUP_MOD (group-table.ts; a deleted group takes the rules that use it along);
+//   group and bucket counters are credited from megaflow stats like rules (group-stats.ts).
+//   setPortLink takes link state (bridge/link-poll.ts): live = admin up and link up.
 //   onActionUpcall turns CONTROLLER-action and TTL upcalls into packet-ins for the bridge's
 //   subscribers (subscribePacketIn; of-connections.ts sends them as OFPT_PACKET_IN).
 //   meterMod applies a METER_MOD (meter-mod.ts); each bridge's meters take fast-path meter
@@ -22,20 +25,25 @@
 //   destinations decided it) is executed but not installed: the registry keeps one dependency
 //   per megaflow, and an uninstalled flow cannot go stale.
 // Invariants: every megaflow in the fast path has a registry record (or is being removed);
-//   translation failures install drop megaflows (fail closed); after flowMod returns, every
+//   translation failures install drop megaflows (fail closed); after flowMod, groupMod or
+//   setPortLink returns, every
 //   megaflow of the bridge translated before it has been queued for deletion (the caller's
 //   fence on the datapath then makes that visible before a BARRIER_REPLY).
 // Threading: main thread.
 
 import type { Action } from "../../openflow/actions/actions.ts";
-import { OFPP } from "../../openflow/constants.ts";
+import { OFPP, OFPTT_ALL } from "../../openflow/constants.ts";
 import { BAD_REQUEST, OFPET, OfpError } from "../../openflow/errors.ts";
+import { OFPFC } from "../../openflow/messages/flow-mod.ts";
+import { OFPRR } from "../../openflow/messages/flow-removed.ts";
 import { OFPR } from "../../openflow/messages/packet-in.ts";
 import { KEY } from "../datapath/flow-key.ts";
 import type { DatapathRuntime, DatapathSink } from "../datapath/runtime/datapath-runtime.ts";
 import { GONE_IDLE } from "../datapath/runtime/ring-messages.ts";
-import type { FlowModRequest, FlowModResult } from "./flow-mod.ts";
+import type { FlowModRequest, FlowModResult, RemovedRule } from "./flow-mod.ts";
 import { applyFlowMod } from "./flow-mod.ts";
+import { creditGroupHits, type GroupHit } from "./group-stats.ts";
+import { type GroupModOutcome, type GroupModRequest, GroupTable } from "./group-table.ts";
 import { MegaflowRegistry } from "./megaflow-registry.ts";
 import { applyMeterMod, type MeterModResult } from "./meter-mod.ts";
 import { type MeterModRequest, MeterSlots, MeterTable } from "./meter-table.ts";
@@ -62,6 +70,26 @@ export interface OfprotoBridge {
   controller: ControllerUserdata;
   /** OpenFlow meters (meter-table.ts), carried by fast-path meter slots. */
   meters: MeterTable;
+  groups: GroupTable;
+  /** Datapath ports whose link is down (setPortLink): not live for FAST_FAILOVER and outputs. */
+  linkDown: Set<number>;
+}
+
+/** What a GROUP_MOD changed: the group table's outcome and the flows that used deleted groups. */
+export interface GroupModResult extends GroupModOutcome {
+  /** Rules removed with their groups (reason GROUP_DELETE). */
+  removed: RemovedRule[];
+}
+
+/** The FLOW_MOD that deletes every rule whose own actions use `groupId`. */
+function deleteFlowsOfGroup(groupId: number): FlowModRequest {
+  return {
+    ...defaultNormalFlow(),
+    command: OFPFC.DELETE,
+    tableId: OFPTT_ALL,
+    outGroup: groupId,
+    instructions: [],
+  };
 }
 
 /** The flow a fresh bridge starts with: table=0, priority=0, actions=NORMAL. */
@@ -119,7 +147,7 @@ export class Ofproto implements DatapathSink {
    * credited to them. Kept after revalidation removes the megaflow, until the datapath reports
    * it gone with its final counts (GONE_DELETED), so no traffic goes uncounted.
    */
-  private readonly credits = new Map<number, { rules: Rule[]; packets: number; bytes: number }>();
+  private readonly credits = new Map<number, { rules: Rule[]; groups: GroupHit[]; packets: number; bytes: number }>();
 
   /** Milliseconds since this ofproto started (the MAC tables' clock). */
   now(): number {
@@ -140,6 +168,8 @@ export class Ofproto implements DatapathSink {
       portMap: new StaticPortMap(),
       controller: new ControllerUserdata(),
       meters: new MeterTable(this.meterSlots),
+      groups: new GroupTable(),
+      linkDown: new Set(),
     };
     applyFlowMod(br.tables, defaultNormalFlow(), this.now());
     br.macs.onChange((vlan, mac) => this.revalidateDependents(br, vlan, mac));
@@ -177,6 +207,7 @@ export class Ofproto implements DatapathSink {
     if (!br) return;
     br.ports.delete(dpPort);
     br.ofPorts.delete(dpPort);
+    br.linkDown.delete(dpPort);
     this.portBridge.delete(dpPort);
     this.rebuildPortMap(br);
     br.macs.flush({ port: dpPort });
@@ -198,6 +229,7 @@ export class Ofproto implements DatapathSink {
   xlateEnv(br: OfprotoBridge, learn: boolean): XlateEnv {
     return {
       tables: br.tables,
+      groups: br.groups,
       ports: br.portMap,
       controller: br.controller,
       meters: { slotOf: (id) => br.meters.get(id)?.slot },
@@ -224,6 +256,8 @@ export class Ofproto implements DatapathSink {
     // The missed packet runs through the actions, not through a megaflow: credit it here.
     const now = this.now();
     for (const rule of rules) creditRule(rule, 1, packet.length, now);
+    const groups = r.groupHits as GroupHit[];
+    creditGroupHits(groups, 1, packet.length);
     if (r.normal.length > 1) {
       // Several NORMAL decisions, one dependency slot: run this packet, install nothing.
       this.runtime.execute(inPort, r.actions, packet);
@@ -242,7 +276,7 @@ export class Ofproto implements DatapathSink {
       this.registry.remove(rec.handle); // ring full: the packet is dropped, the next one retries
       return;
     }
-    if (rules.length > 0) this.credits.set(rec.handle, { rules, packets: 0, bytes: 0 });
+    if (rules.length > 0 || groups.length > 0) this.credits.set(rec.handle, { rules, groups, packets: 0, bytes: 0 });
   }
 
   /**
@@ -252,7 +286,10 @@ export class Ofproto implements DatapathSink {
   flowMod(bridge: string, fm: FlowModRequest): FlowModResult {
     const br = this.bridges.get(bridge);
     if (!br) throw new Error(`no bridge ${bridge}`);
-    const result = applyFlowMod(br.tables, fm, this.now(), { meterExists: (id) => br.meters.has(id) });
+    const result = applyFlowMod(br.tables, fm, this.now(), {
+      meterExists: (id) => br.meters.has(id),
+      checkInstructions: (instructions) => br.groups.checkFlowGroups(instructions),
+    });
     const changed = result.added.length + result.replaced.length + result.modified.length + result.removed.length > 0;
     if (changed) this.revalidateBridge(bridge);
     return result;
@@ -266,6 +303,38 @@ export class Ofproto implements DatapathSink {
     const br = this.bridges.get(bridge);
     if (!br) throw new Error(`no bridge ${bridge}`);
     return applyMeterMod(br.tables, br.meters, mm, this.now(), this.runtime, () => this.revalidateBridge(bridge));
+  }
+
+  /**
+   * Applies a GROUP_MOD to a bridge's group table (throws OfpError, changing nothing, on
+   * refusal). A deleted group takes the rules that use it along (reason GROUP_DELETE, as Open
+   * vSwitch does). Any change removes the bridge's megaflows, as flowMod does.
+   */
+  groupMod(bridge: string, gm: GroupModRequest): GroupModResult {
+    const br = this.bridges.get(bridge);
+    if (!br) throw new Error(`no bridge ${bridge}`);
+    const outcome = br.groups.apply(gm, this.now());
+    const removed: RemovedRule[] = [];
+    for (const g of outcome.deleted) {
+      for (const r of applyFlowMod(br.tables, deleteFlowsOfGroup(g.groupId), this.now()).removed) {
+        removed.push({ rule: r.rule, reason: OFPRR.GROUP_DELETE });
+      }
+    }
+    if (outcome.installed || outcome.deleted.length > 0) this.revalidateBridge(bridge);
+    return { ...outcome, removed };
+  }
+
+  /**
+   * A port's link state (from the link poll): a port whose link is down is not live, so
+   * FAST_FAILOVER moves to its next bucket and outputs skip it. A change revalidates.
+   */
+  setPortLink(bridge: string, dpPort: number, up: boolean): void {
+    const br = this.bridges.get(bridge);
+    if (!br || up === !br.linkDown.has(dpPort)) return;
+    if (up) br.linkDown.delete(dpPort);
+    else br.linkDown.add(dpPort);
+    this.rebuildPortMap(br);
+    this.revalidateBridge(bridge);
   }
 
   /**
@@ -294,6 +363,7 @@ export class Ofproto implements DatapathSink {
     }
     const flow = PipelineFlow.fromKey(parseKey(data, dpIn), ofInPort);
     const r = xlatePacketOut(this.xlateEnv(br, false), flow, actions);
+    creditGroupHits(r.groupHits as GroupHit[], 1, data.length);
     if (r.actions.length > 0) this.runtime.execute(dpIn, r.actions, data);
   }
 
@@ -388,6 +458,7 @@ export class Ofproto implements DatapathSink {
     if (!c || packets <= c.packets) return;
     const now = this.now();
     for (const rule of c.rules) creditRule(rule, packets - c.packets, Math.max(0, bytes - c.bytes), now);
+    creditGroupHits(c.groups, packets - c.packets, Math.max(0, bytes - c.bytes));
     c.packets = packets;
     c.bytes = bytes;
   }
@@ -395,7 +466,12 @@ export class Ofproto implements DatapathSink {
   private rebuildPortMap(br: OfprotoBridge): void {
     const map = new StaticPortMap();
     for (const [dpPort, p] of br.ports) {
-      map.add({ ofPort: br.ofPorts.get(dpPort) ?? dpPort, dpPort, name: p.name, live: p.up });
+      map.add({
+        ofPort: br.ofPorts.get(dpPort) ?? dpPort,
+        dpPort,
+        name: p.name,
+        live: p.up && !br.linkDown.has(dpPort),
+      });
     }
     br.portMap = map;
   }

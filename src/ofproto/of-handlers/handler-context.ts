@@ -3,7 +3,7 @@
 //
 // What: OfBridge is the switch side of one bridge as the handlers in this folder see it — its
 //   identity (name, datapath id), its ports as OpenFlow describes them, its rule tables, and
-//   the operations that change the switch (FLOW_MOD, PACKET_OUT) or wait for it (fence), and
+//   the operations that change the switch (FLOW_MOD, GROUP_MOD, PACKET_OUT) or wait for it (fence), and
 //   the packet-ins it sends up (subscribePacketIn).
 //   OfConnectionState is what a connection configured with SET_CONFIG.
 // Design: an interface, so handlers can be tested against a stub and the daemon passes the
@@ -16,8 +16,10 @@
 import type { Action } from "../../../openflow/actions/actions.ts";
 import type { DatapathMeterStats } from "../../datapath/runtime/worker-protocol.ts";
 import type { FlowModRequest, FlowModResult } from "../flow-mod.ts";
+import type { GroupModRequest, GroupTable } from "../group-table.ts";
 import type { MeterModResult } from "../meter-mod.ts";
 import type { MeterModRequest, MeterTable } from "../meter-table.ts";
+import type { GroupModResult } from "../ofproto.ts";
 import type { RuleTables } from "../rule-table.ts";
 import type { PacketInListener } from "./packet-in.ts";
 
@@ -55,6 +57,14 @@ export interface OfBridge {
   meterMod?(mm: MeterModRequest): MeterModResult;
   /** The datapath's counters of fast-path meter slots, in the order asked (null: no meter). */
   meterCounters?(slots: number[]): Promise<Array<DatapathMeterStats | null>>;
+  /**
+   * Applies a GROUP_MOD (Ofproto.groupMod: throws an OfpError and changes nothing, or changes
+   * the group table, removes the rules of deleted groups and queues the deletion of every
+   * megaflow translated before). Optional, with groups(): a bridge without them has no groups.
+   */
+  groupMod?(gm: GroupModRequest): GroupModResult;
+  /** The bridge's group table (GROUP, GROUP_DESC, GROUP_FEATURES replies). */
+  groups?(): GroupTable;
 }
 
 /** OFPCML_NO_BUFFER aside, 128 is the miss_send_len a new connection starts with (1.3.5). */

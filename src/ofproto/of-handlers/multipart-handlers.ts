@@ -4,7 +4,8 @@
 // What: multipartHandlers(bridge) → { "multipart-request" }. Parts answered: DESC, PORT_DESC
 //   (switch-handlers.ts), FLOW, AGGREGATE, TABLE (flow-handlers.ts), TABLE_FEATURES
 //   (table-features.ts; a request with a body, which would set features, is refused
-//   TABLE_FEATURES_FAILED/EPERM), METER, METER_CONFIG, METER_FEATURES (meter-handlers.ts).
+//   TABLE_FEATURES_FAILED/EPERM), METER, METER_CONFIG, METER_FEATURES (meter-handlers.ts),
+//   GROUP, GROUP_DESC, GROUP_FEATURES (group-handlers.ts).
 //   Every other part gets
 //   BAD_REQUEST/BAD_MULTIPART, as OpenFlow 1.3.5 §7.4.4 prescribes for an unsupported one.
 // Design: a request with OFPMPF_REQ_MORE set is a multi-message request none of our parts
@@ -17,6 +18,7 @@ import type { DispatchTable } from "../../../openflow/channel/dispatch.ts";
 import { BAD_REQUEST, OFPET, TABLE_FEATURES_FAILED } from "../../../openflow/errors.ts";
 import { OFPMPF_REPLY_MORE, OFPMPF_REQ_MORE } from "../../../openflow/messages/multipart.ts";
 import { aggregateReply, flowStatsReplies, tableStatsReply } from "./flow-handlers.ts";
+import { replyGroupPart } from "./group-handlers.ts";
 import type { OfBridge } from "./handler-context.ts";
 import { meterMultipart } from "./meter-handlers.ts";
 import { descReply, portDescReply } from "./switch-handlers.ts";
@@ -67,6 +69,11 @@ export function multipartHandlers(bridge: OfBridge): DispatchTable {
         case "meter-config":
         case "meter-features":
           await meterMultipart(bridge, body, reply);
+          return;
+        case "group":
+        case "group-desc":
+        case "group-features":
+          if (!replyGroupPart(bridge, body, reply)) reply.error(OFPET.BAD_REQUEST, BAD_REQUEST.BAD_MULTIPART);
           return;
         default:
           reply.error(OFPET.BAD_REQUEST, BAD_REQUEST.BAD_MULTIPART);

@@ -51,6 +51,9 @@ const ACTIONS: ActionType[] = [
   "set_field",
 ];
 
+/** The actions the translator executes (GROUP_FEATURES reports the same set per group type). */
+export const TABLE_FEATURES_ACTIONS: readonly ActionType[] = ACTIONS;
+
 /** Fields set_field can write: the translator's own list, so the two cannot drift apart. */
 export const TABLE_FEATURES_SETTABLE: readonly OxmName[] = SET_FIELD_WRITABLE;
 

@@ -52,6 +52,12 @@ export interface XlateGroup {
   buckets: Bucket[];
 }
 
+/** One group entered (bucket undefined) or one of its buckets run. */
+export interface GroupHitRecord {
+  group: XlateGroup;
+  bucket?: number;
+}
+
 export interface GroupSource {
   get(groupId: number): XlateGroup | undefined;
 }
@@ -90,6 +96,8 @@ export class XlateContext {
   /** Rules matched, in order (their counters are fed from the megaflow's stats). */
   readonly rules: Array<{ tableId: number; rule: XlateRule }> = [];
   readonly groupIds = new Set<number>();
+  /** Groups entered (no bucket) and buckets run, in order (group stats are fed from these). */
+  readonly groupHits: GroupHitRecord[] = [];
   readonly normal: NormalOutcome[] = [];
   /** Guard depth: tables in the current chain + TABLE re-runs + groups. */
   depth = 0;

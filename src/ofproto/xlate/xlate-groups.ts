@@ -34,6 +34,7 @@ export function xlateGroup(ctx: XlateContext, b: Branch, groupId: number, origin
     ctx.note("group", `group:${groupId}: no such group; nothing sent`, { groupId });
     return;
   }
+  ctx.groupHits.push({ group: g });
   ctx.note("group", `group:${groupId} (${TYPE_NAMES[g.groupType] ?? g.groupType}, ${g.buckets.length} buckets)`, {
     groupId,
   });
@@ -65,6 +66,7 @@ export function xlateGroup(ctx: XlateContext, b: Branch, groupId: number, origin
 
 function runBucket(ctx: XlateContext, b: Branch, g: XlateGroup, i: number, bucket: Bucket, origin: ActionOrigin): void {
   if (ctx.failed !== undefined || !ctx.spend()) return;
+  ctx.groupHits.push({ group: g, bucket: i });
   ctx.note("bucket", `bucket ${i}${g.groupType === OFPGT_TYPES.SELECT ? ` (weight ${bucket.weight})` : ""}`, {
     groupId: g.groupId,
   });

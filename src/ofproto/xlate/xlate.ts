@@ -33,7 +33,14 @@ import type { PipelineFlow } from "../pipeline-flow.ts";
 import { ActionSet } from "./action-set.ts";
 import { Branch } from "./packet-state.ts";
 import { executeActions } from "./xlate-actions.ts";
-import { type ActionOrigin, type NormalOutcome, XlateContext, type XlateEnv, type XlateRule } from "./xlate-context.ts";
+import {
+  type ActionOrigin,
+  type GroupHitRecord,
+  type NormalOutcome,
+  XlateContext,
+  type XlateEnv,
+  type XlateRule,
+} from "./xlate-context.ts";
 import { xlateMeter } from "./xlate-meter.ts";
 import { formatActions, type XlateTrace } from "./xlate-trace.ts";
 
@@ -49,6 +56,8 @@ export interface XlateResult {
   rules: Array<{ tableId: number; rule: XlateRule }>;
   /** Groups consulted (a GROUP_MOD of any of them makes this result stale). */
   groupIds: number[];
+  /** Groups entered and buckets run (for group stats). */
+  groupHits: GroupHitRecord[];
   /** What each output:NORMAL depended on and learned. */
   normal: NormalOutcome[];
   /** The packet as the pipeline left it (its rewrites applied; groups' buckets work on copies). */
@@ -215,6 +224,7 @@ function finish(ctx: XlateContext, b: Branch): XlateResult {
     failed: ctx.failed,
     rules: ctx.rules,
     groupIds: [...ctx.groupIds],
+    groupHits: ctx.groupHits,
     normal: ctx.normal,
     final: b.flow,
   };
