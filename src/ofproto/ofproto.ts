@@ -163,7 +163,10 @@ export class Ofproto implements DatapathSink {
   removeBridge(name: string): void {
     const br = this.bridges.get(name);
     if (!br) return;
-    for (const dp of br.ports.keys()) this.portBridge.delete(dp);
+    for (const dp of br.ports.keys()) {
+      this.portBridge.delete(dp);
+      this.portStates.delete(dp);
+    }
     this.bridges.delete(name);
     this.revalidateBridge(name);
   }

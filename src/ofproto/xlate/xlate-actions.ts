@@ -100,6 +100,8 @@ export function xlateOutput(ctx: XlateContext, b: Branch, port: number, maxLen: 
       const dp = ports.toDatapath(b.flow.inPort);
       if (dp === undefined)
         ctx.note("output", `output:IN_PORT: in_port ${portName(b.flow.inPort)} is no datapath port`);
+      else if ((ports.portConfig?.(b.flow.inPort) ?? 0) & OFPPC.NO_FWD)
+        ctx.note("output", "output:IN_PORT: port has no-forward; skipped");
       else emitOutput(ctx, b, dp, "IN_PORT");
       return;
     }

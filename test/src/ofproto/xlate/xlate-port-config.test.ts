@@ -52,6 +52,12 @@ describe("NO_FWD", () => {
     expect(r.trace.text()).toMatch(/output:2: port has no-forward; skipped/);
   });
 
+  it("output:IN_PORT to a NO_FWD in_port is skipped too", () => {
+    const t = new FixedTables().set(0, [apply(out(OFPP.IN_PORT), out(2))]);
+    const r = xlatePipeline(env(t, ports(3, { 1: { config: OFPPC.NO_FWD } })), flowOf(fp, {}, 1));
+    expectXlate(r, new ActionList().output(DP(2)));
+  });
+
   it("FLOOD and ALL leave NO_FWD ports out", () => {
     const pm = ports(4, { 3: { config: OFPPC.NO_FWD } });
     for (const port of [OFPP.FLOOD, OFPP.ALL]) {
