@@ -4,32 +4,48 @@
 //   its MAC table and its LOCAL (internal) port; a port gets a datapath port number, a backend
 //   in the worker (tap / system / internal) and its VLAN policy in ofproto. It answers the
 //   service's DataplaneView questions (port counters, the FDB, FDB flushes).
+//   To OpenFlow it is each bridge's OfBridge (ofBridge): ports with their config and link,
+//   PORT_MOD, PORT_STATS from the datapath's counters, and PORT_STATUS for every port added,
+//   deleted or changed (configuration, PORT_MOD, or its link, which LinkMonitor polls).
 // Design: events arrive synchronously; attaching a port is asynchronous (the worker opens the
 //   device), so operations run one at a time through a promise queue in event order, and a
 //   failure is logged with the port's name (the configuration stays; the port is just not
-//   attached — `port stats` then says so). Link state is polled once a second (link-poll.ts)
-//   and handed to ofproto, which revalidates on a change (FAST_FAILOVER follows the link).
+//   attached — `port stats` then says so).
+//   Admin state: the configured `adminDown` and PORT_MOD's OFPPC_PORT_DOWN are one state, last
+//   writer wins. PORT_MOD's is run-time state only, as in Open vSwitch (where mod-port down
+//   sets the netdev down and leaves the database alone): it is not persisted, so a restart
+//   or a REST change of adminDown brings back the configured state. Unlike OVS we do not set
+//   the kernel device down (the switch does not own a `system` port's netdev): the datapath
+//   stops receiving from and sending to the port, and PORT_DESC says PORT_DOWN.
+//   Link: IFF_RUNNING of the port's device; a `tap`/`internal` device this namespace cannot see
+//   (moved into a container's namespace) counts as up, a vanished `system` device as down.
 // Threading: main thread.
 
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { OFPP } from "../../openflow/constants.ts";
 import { BAD_REQUEST, OFPET, OfpError } from "../../openflow/errors.ts";
+import type { PortStats as OfpPortStats } from "../../openflow/messages/multipart-stats.ts";
+import { OFPPC, OFPPR, type PortModMessage } from "../../openflow/messages/port.ts";
 import { ERR_PORT_NOT_ATTACHED } from "../api/errors.ts";
 import type { BridgeConfig, PortConfig } from "../config/model.ts";
 import { DEFAULT_MAC_AGING_SECONDS, DEFAULT_MAC_TABLE_SIZE } from "../config/model.ts";
 import { createFastPath, type FastPath } from "../datapath/fastpath-module.ts";
 import { KEY_SIZE, macFromString } from "../datapath/flow-key.ts";
 import { type DatapathOptions, DatapathRuntime } from "../datapath/runtime/datapath-runtime.ts";
+import { BridgeListeners } from "../ofproto/bridge-listeners.ts";
 import { policyOf } from "../ofproto/normal/vlan-policy.ts";
-import type { OfBridge, OfPortView } from "../ofproto/of-handlers/handler-context.ts";
+import type { OfBridge, OfPortView, PortStatusEvent } from "../ofproto/of-handlers/handler-context.ts";
+import { PORT_COUNTER_UNAVAILABLE } from "../ofproto/of-handlers/port-handlers.ts";
 import { Ofproto } from "../ofproto/ofproto.ts";
+import { portModConfig } from "../ofproto/port-state.ts";
 import { TraceInputError, type TraceTarget } from "../ofproto/trace/trace.ts";
 import { netdevInfo } from "../ports/netdev-info.ts";
 import type { PacketRingOptions } from "../ports/packet-ring.ts";
 import type { DataplaneView, FdbEntry, FdbFlushFilter, PortStats } from "../switch/dataplane-view.ts";
 import type { SwitchService } from "../switch/switch-service.ts";
-import { LinkPoll } from "./link-poll.ts";
+import { IFF_RUNNING, netdevFlags } from "../sys/netdev-ioctl.ts";
+import { LinkMonitor } from "./link-monitor.ts";
 
 const MAX_DP_PORTS = 1024;
 /** Largest PACKET_OUT frame: the data room of the datapath worker's buffers (pool.ts default). */
@@ -87,7 +103,11 @@ interface AttachedPort {
   bridge: string;
   name: string;
   netdev: string;
+  /** Backend type: tap, system or internal. */
+  type: string;
   attached: boolean;
+  /** Date.now() when attached (PORT_STATS duration). */
+  attachedAt: number;
   error?: string;
 }
 
@@ -103,10 +123,10 @@ export class LiveDataplane implements DataplaneView {
   private readonly bridgeConfigs = new Map<string, BridgeConfig>();
   private queue: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
-  private linkTimer?: NodeJS.Timeout;
-  private readonly links = new LinkPoll();
   /** A small fast-path instance on this thread, used only to parse PACKET_OUT frames. */
   private parser?: Promise<FastPath>;
+  private readonly portStatus = new BridgeListeners<PortStatusEvent>();
+  private readonly links = new LinkMonitor((key, up) => this.linkChanged(key, up));
 
   private constructor(
     private readonly runtime: DatapathRuntime,
@@ -116,14 +136,7 @@ export class LiveDataplane implements DataplaneView {
     this.ofproto.attach(runtime);
     this.timer = setInterval(() => this.ofproto.tick(), 1000);
     this.timer.unref();
-    this.linkTimer = setInterval(() => this.checkLinks(this.ports), 1000);
-    this.linkTimer.unref();
-  }
-
-  /** Tells ofproto about link changes of attached ports (link-poll.ts). */
-  private checkLinks(ports: Map<string, AttachedPort>): void {
-    const targets = [...ports].filter(([, r]) => r.attached).map(([key, rec]) => ({ key, netdev: rec.netdev, rec }));
-    this.links.check(targets, (t, up) => this.ofproto.setPortLink(t.rec.bridge, t.rec.dpPort, up));
+    this.links.start(1000);
   }
 
   static async start(logger: Logger, opts: LiveDataplaneOptions = {}): Promise<LiveDataplane> {
@@ -148,7 +161,7 @@ export class LiveDataplane implements DataplaneView {
     service.on("bridge-changed", (e) => this.enqueue(async () => this.changeBridge(e.new)));
     service.on("port-added", (e) => this.enqueue(() => this.addPort(e.bridge, e.port)));
     service.on("port-removed", (e) => this.enqueue(() => this.removePort(e.bridge, e.port.name)));
-    service.on("port-changed", (e) => this.enqueue(async () => this.changePort(e.bridge, e.new)));
+    service.on("port-changed", (e) => this.enqueue(async () => this.changePort(e.bridge, e.new, e.old)));
   }
 
   /** Resolves when every configuration change so far has reached the datapath. */
@@ -244,14 +257,18 @@ export class LiveDataplane implements DataplaneView {
     ofPort: number,
   ): Promise<void> {
     const dpPort = this.allocDp();
-    const rec: AttachedPort = { dpPort, ofPort, bridge, name, netdev, attached: false };
-    this.ports.set(`${bridge}/${name}`, rec);
+    const rec: AttachedPort = { dpPort, ofPort, bridge, name, netdev, type: spec.type, attached: false, attachedAt: 0 };
+    const key = `${bridge}/${name}`;
+    this.ports.set(key, rec);
     try {
       await this.runtime.addPort(dpPort, spec);
       rec.attached = true;
-      this.ofproto.setPort(bridge, { dpPort, name, policy, up }, ofPort);
-      this.checkLinks(new Map([[`${bridge}/${name}`, rec]]));
+      rec.attachedAt = Date.now();
+      const linkUp = this.readLink(rec);
+      this.ofproto.setPort(bridge, { dpPort, name, policy, up }, ofPort, linkUp);
+      this.links.watch(key, () => this.readLink(rec), linkUp);
       this.syncStaticMacs(bridge);
+      this.announce(OFPPR.ADD, rec);
       this.logger.info({ bridge, port: name, dpPort }, "port attached");
     } catch (e) {
       rec.error = (e as Error).message;
@@ -265,23 +282,108 @@ export class LiveDataplane implements DataplaneView {
   }
 
   private async detach(rec: AttachedPort): Promise<void> {
+    const gone = rec.attached ? this.viewOf(rec) : undefined;
     this.ports.delete(`${rec.bridge}/${rec.name}`);
-    this.links.forget(`${rec.bridge}/${rec.name}`);
+    this.links.unwatch(`${rec.bridge}/${rec.name}`);
     this.ofproto.removePort(rec.bridge, rec.dpPort);
+    if (gone) this.portStatus.emit(rec.bridge, { reason: OFPPR.DELETE, port: gone });
     if (rec.attached) await this.runtime.removePort(rec.dpPort);
     this.usedDp.delete(rec.dpPort);
     this.logger.info({ bridge: rec.bridge, port: rec.name }, "port detached");
   }
 
-  private changePort(bridge: string, p: PortConfig): void {
+  private changePort(bridge: string, p: PortConfig, old: PortConfig): void {
     const rec = this.ports.get(`${bridge}/${p.name}`);
     if (!rec?.attached) return;
+    const before = this.viewOf(rec);
+    // Admin state: a REST change of adminDown wins; otherwise PORT_MOD's PORT_DOWN stays.
+    const up = p.adminDown !== old.adminDown ? !p.adminDown : before.adminUp;
     rec.ofPort = p.ofport;
     this.ofproto.setPort(
       bridge,
-      { dpPort: rec.dpPort, name: p.name, policy: policyOf(p.vlanMode, p.tag, p.trunks), up: !p.adminDown },
+      { dpPort: rec.dpPort, name: p.name, policy: policyOf(p.vlanMode, p.tag, p.trunks), up },
       p.ofport,
     );
+    const after = this.viewOf(rec);
+    if (after.ofPort !== before.ofPort) {
+      this.portStatus.emit(bridge, { reason: OFPPR.DELETE, port: before });
+      this.portStatus.emit(bridge, { reason: OFPPR.ADD, port: after });
+    } else if (after.config !== before.config || after.linkUp !== before.linkUp) {
+      this.portStatus.emit(bridge, { reason: OFPPR.MODIFY, port: after });
+    }
+  }
+
+  /** Whether a port's link is up (LinkMonitor's reader; see the design note on link). */
+  private readLink(rec: AttachedPort): boolean {
+    try {
+      return (netdevFlags(rec.netdev) & IFF_RUNNING) !== 0;
+    } catch {
+      return rec.type !== "system"; // a TAP in another namespace: we hold its fd
+    }
+  }
+
+  private linkChanged(key: string, up: boolean): void {
+    const rec = this.ports.get(key);
+    if (!rec?.attached) return;
+    this.logger.info({ bridge: rec.bridge, port: rec.name, link: up ? "up" : "down" }, "port link changed");
+    if (this.ofproto.setPortState(rec.bridge, rec.dpPort, { linkUp: up })) this.announce(OFPPR.MODIFY, rec);
+  }
+
+  /** PORT_STATUS for `rec` as it is now. */
+  private announce(reason: number, rec: AttachedPort): void {
+    if (this.portStatus.has(rec.bridge)) this.portStatus.emit(rec.bridge, { reason, port: this.viewOf(rec) });
+  }
+
+  /** PORT_MOD on OpenFlow port `pm.portNo` of `bridge` (port-state.ts checks; throws OfpError). */
+  private portMod(bridge: string, pm: PortModMessage): void {
+    const rec = this.attachedOf(bridge).find((r) => r.ofPort === pm.portNo >>> 0);
+    const view = rec ? this.viewOf(rec) : undefined;
+    const config = portModConfig(view && { config: view.config ?? 0, hwAddr: macFromString(view.mac) }, pm);
+    if (rec && this.ofproto.setPortState(bridge, rec.dpPort, { config })) this.announce(OFPPR.MODIFY, rec);
+  }
+
+  /** PORT_STATS entries: one port, or every port for OFPP_ANY (BAD_REQUEST/BAD_PORT otherwise). */
+  private async ofPortStats(bridge: string, portNo: number): Promise<OfpPortStats[]> {
+    const recs = this.attachedOf(bridge).filter((r) => portNo === OFPP.ANY || r.ofPort === portNo);
+    if (portNo !== OFPP.ANY && recs.length === 0) {
+      throw new OfpError(OFPET.BAD_REQUEST, BAD_REQUEST.BAD_PORT, `port-stats: no port ${portNo} on ${bridge}`);
+    }
+    const now = Date.now();
+    const stats = await Promise.all(
+      recs.map((r) =>
+        this.runtime.portStats(r.dpPort).then(
+          (s) => ({ r, s }),
+          () => undefined,
+        ),
+      ),
+    );
+    const out: OfpPortStats[] = [];
+    for (const x of stats) {
+      if (!x) continue; // detached while we asked: it is no longer a port
+      const ms = Math.max(0, now - x.r.attachedAt);
+      const durationSec = Math.floor(ms / 1000);
+      out.push({
+        portNo: x.r.ofPort,
+        rxPackets: BigInt(x.s.rxPackets),
+        txPackets: BigInt(x.s.txPackets),
+        rxBytes: BigInt(x.s.rxBytes),
+        txBytes: BigInt(x.s.txBytes),
+        rxDropped: BigInt(x.s.rxDrops),
+        txDropped: BigInt(x.s.txDrops),
+        rxErrors: BigInt(x.s.rxErrors),
+        txErrors: BigInt(x.s.txErrors),
+        rxFrameErr: PORT_COUNTER_UNAVAILABLE,
+        rxOverErr: PORT_COUNTER_UNAVAILABLE,
+        rxCrcErr: PORT_COUNTER_UNAVAILABLE,
+        collisions: PORT_COUNTER_UNAVAILABLE,
+        durationSec,
+        durationNsec: (ms - durationSec * 1000) * 1_000_000,
+      });
+    }
+    if (portNo !== OFPP.ANY && out.length === 0) {
+      throw new OfpError(OFPET.BAD_REQUEST, BAD_REQUEST.BAD_PORT, `port-stats: port ${portNo} is going away`);
+    }
+    return out;
   }
 
   async portStats(bridge: string, port: string): Promise<PortStats> {
@@ -353,6 +455,10 @@ export class LiveDataplane implements DataplaneView {
       groupMod: (gm) => this.ofproto.groupMod(name, gm),
       groups: () => br().groups,
       subscribePacketIn: (l) => this.ofproto.subscribePacketIn(name, l),
+      subscribeFlowRemoved: (l) => this.ofproto.subscribeFlowRemoved(name, l),
+      subscribePortStatus: (l) => this.portStatus.subscribe(name, l),
+      portStats: (portNo) => this.ofPortStats(name, portNo),
+      portMod: (pm) => this.portMod(name, pm),
       packetOut: async (inPort, actions, data) => {
         if (data.length > PARSER_DATA_ROOM) {
           throw new OfpError(OFPET.BAD_REQUEST, BAD_REQUEST.BAD_PACKET, `packet-out of ${data.length} bytes`);
@@ -411,28 +517,39 @@ export class LiveDataplane implements DataplaneView {
     return mac.reduce((v, b) => (v << 8n) | BigInt(b), 0n);
   }
 
+  /** The attached ports of a bridge, in OpenFlow port order. */
+  private attachedOf(bridge: string): AttachedPort[] {
+    return [...this.ports.values()]
+      .filter((r) => r.bridge === bridge && r.attached)
+      .sort((a, b) => a.ofPort - b.ofPort);
+  }
+
   private ofPortViews(bridge: string): OfPortView[] {
-    const views: OfPortView[] = [];
-    for (const rec of this.ports.values()) {
-      if (rec.bridge !== bridge || !rec.attached) continue;
-      let mac = "00:00:00:00:00:00";
-      let linkUp = false;
-      try {
-        const info = netdevInfo(rec.netdev);
-        mac = info.mac;
-        linkUp = info.linkUp;
-      } catch {
-        // the device went away under us: report it down
-      }
-      const adminUp = this.ofproto.bridges.get(bridge)?.ports.get(rec.dpPort)?.up ?? false;
-      views.push({ ofPort: rec.ofPort, name: rec.name === LOCAL ? bridge : rec.name, mac, adminUp, linkUp });
+    return this.attachedOf(bridge).map((rec) => this.viewOf(rec));
+  }
+
+  /** A port as OpenFlow describes it: MAC from the kernel, config and link as forwarding sees them. */
+  private viewOf(rec: AttachedPort): OfPortView {
+    let mac = "00:00:00:00:00:00";
+    try {
+      mac = netdevInfo(rec.netdev).mac;
+    } catch {
+      // the device is not in this namespace (a moved TAP) or went away
     }
-    return views.sort((a, b) => a.ofPort - b.ofPort);
+    const st = this.ofproto.portState(rec.dpPort) ?? { config: OFPPC.PORT_DOWN, linkUp: false };
+    return {
+      ofPort: rec.ofPort,
+      name: rec.name === LOCAL ? rec.bridge : rec.name,
+      mac,
+      adminUp: (st.config & OFPPC.PORT_DOWN) === 0,
+      linkUp: st.linkUp,
+      config: st.config,
+    };
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    if (this.linkTimer) clearInterval(this.linkTimer);
+    this.links.stop();
     await this.queue;
     await this.runtime.stop();
   }

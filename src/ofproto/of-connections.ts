@@ -13,6 +13,7 @@
 //                                                 flow-handlers.ts     FLOW_MOD BARRIER PACKET_OUT
 //                                                 group-handlers.ts    GROUP_MOD, GROUP GROUP_DESC
 //                                                                      GROUP_FEATURES
+//                                                 port-handlers.ts     PORT_MOD, PORT_STATS
 //                                                 table-features.ts    TABLE_FEATURES
 //                                                 meter-handlers.ts    METER_MOD, METER,
 //                                                                      METER_CONFIG/FEATURES
@@ -22,8 +23,9 @@
 // Design: handlers see the bridge only through OfBridge (of-handlers/handler-context.ts); per
 //   connection state (SET_CONFIG) lives in a WeakMap keyed by channel. Opening and closing run
 //   one at a time in call order through a promise queue, so a bridge removed while its
-//   listeners open is closed after they are up. FLOW_REMOVED caused by one connection's
-//   FLOW_MOD goes to every connection of the bridge (all are equal; roles come later).
+//   listeners open is closed after they are up. FLOW_REMOVED (timeouts and FLOW_MOD deletes,
+//   OfBridge.subscribeFlowRemoved) and PORT_STATUS (subscribePortStatus) go to every
+//   connection of the bridge (all are equal; roles come later).
 //   PACKET_IN: each bridge subscribes to its packet-ins (OfBridge.subscribePacketIn) while
 //   open and sends each one to every connected channel of the bridge, cut to that
 //   connection's miss_send_len for NO_MATCH (of-handlers/packet-in.ts). Roles (a SLAVE gets
@@ -40,14 +42,15 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { ChannelLog, OfChannel } from "../../openflow/channel/channel.ts";
+import type { Outgoing } from "../../openflow/channel/dispatch.ts";
 import { formatTarget, PassiveListener, parseTarget } from "../../openflow/channel/transports.ts";
-import type { FlowRemovedMessage } from "../../openflow/messages/flow-removed.ts";
 import { flowHandlers } from "./of-handlers/flow-handlers.ts";
 import { groupHandlers } from "./of-handlers/group-handlers.ts";
 import { newConnectionState, type OfBridge, type OfConnectionState } from "./of-handlers/handler-context.ts";
 import { meterHandlers } from "./of-handlers/meter-handlers.ts";
 import { multipartHandlers } from "./of-handlers/multipart-handlers.ts";
 import { packetInMessage } from "./of-handlers/packet-in.ts";
+import { portHandlers, portStatusMessage } from "./of-handlers/port-handlers.ts";
 import { switchHandlers } from "./of-handlers/switch-handlers.ts";
 
 export interface OfConnectionsOptions {
@@ -64,7 +67,7 @@ export interface OfConnectionsOptions {
 
 interface BridgeListeners {
   listeners: PassiveListener[];
-  unsubscribe?: () => void;
+  unsubscribe: Array<(() => void) | undefined>;
 }
 
 export interface OfConnectionsStats {
@@ -127,29 +130,34 @@ export class OfConnections {
   private async open(name: string): Promise<void> {
     if (this.bridges.has(name)) return;
     const logger = this.opts.logger.child({ bridge: name });
-    const entry: BridgeListeners = { listeners: [] };
+    const entry: BridgeListeners = { listeners: [], unsubscribe: [] };
     this.bridges.set(name, entry);
     const bridge = this.opts.bridgeOf(name);
-    const notifyRemoved = (m: FlowRemovedMessage) => {
+    const sendAll = (m: Outgoing) => {
       for (const l of entry.listeners) for (const ch of l.channels) ch.send(m);
     };
-    entry.unsubscribe = bridge.subscribePacketIn?.((ev) => {
-      let sent = 0;
-      for (const l of entry.listeners) {
-        for (const ch of l.channels) {
-          const m = packetInMessage(ev, this.stateOf(ch).missSendLen);
-          if (ch.send(m, { droppable: true }) !== null) sent++;
+    entry.unsubscribe.push(bridge.subscribeFlowRemoved?.(sendAll));
+    entry.unsubscribe.push(bridge.subscribePortStatus?.((ev) => sendAll(portStatusMessage(ev))));
+    entry.unsubscribe.push(
+      bridge.subscribePacketIn?.((ev) => {
+        let sent = 0;
+        for (const l of entry.listeners) {
+          for (const ch of l.channels) {
+            const m = packetInMessage(ev, this.stateOf(ch).missSendLen);
+            if (ch.send(m, { droppable: true }) !== null) sent++;
+          }
         }
-      }
-      if (sent > 0) this.stats.packetIns += sent;
-      else this.stats.packetInDrops++;
-    });
+        if (sent > 0) this.stats.packetIns += sent;
+        else this.stats.packetInDrops++;
+      }),
+    );
     const handlers = {
       ...switchHandlers(bridge, this.stateOf),
       ...multipartHandlers(bridge),
-      ...flowHandlers(bridge, notifyRemoved),
-      ...meterHandlers(bridge, notifyRemoved),
-      ...groupHandlers(bridge, notifyRemoved),
+      ...flowHandlers(bridge),
+      ...meterHandlers(bridge),
+      ...groupHandlers(bridge),
+      ...portHandlers(bridge),
     };
     const log: ChannelLog = {
       info: (msg) => logger.debug(msg),
@@ -184,7 +192,7 @@ export class OfConnections {
     const entry = this.bridges.get(name);
     if (!entry) return;
     this.bridges.delete(name);
-    entry.unsubscribe?.();
+    for (const u of entry.unsubscribe) u?.();
     await Promise.all(entry.listeners.map((l) => l.close()));
   }
 }

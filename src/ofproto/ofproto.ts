@@ -12,11 +12,15 @@
 //   path is still carrying; flow removals drop registry entries. flowMod applies a FLOW_MOD;
 //   groupMod a GROUP_MOD (group-table.ts; a deleted group takes the rules that use it along);
 //   group and bucket counters are credited from megaflow stats like rules (group-stats.ts).
-//   setPortLink takes link state (bridge/link-poll.ts): live = admin up and link up.
 //   onActionUpcall turns CONTROLLER-action and TTL upcalls into packet-ins for the bridge's
 //   subscribers (subscribePacketIn; of-connections.ts sends them as OFPT_PACKET_IN).
 //   meterMod applies a METER_MOD (meter-mod.ts); each bridge's meters take fast-path meter
 //   slots from one MeterSlots (one datapath), and translation emits A_METER for them.
+//   tick() (once a second) ages MAC entries and expires rules by idle/hard timeout
+//   (rule-expiry.ts); rules leaving by timeout or by FLOW_MOD delete reach the bridge's
+//   subscribeFlowRemoved listeners as FLOW_REMOVED (only SEND_FLOW_REM rules) — one path for
+//   both. Each port has a PortState (port-state.ts: OpenFlow config bits from PORT_MOD or the
+//   configured admin state, and the link); setPortState changes it and revalidates.
 // Design: translation results are recorded in MegaflowRegistry with what they depended on; a
 //   MAC-table change deletes exactly the megaflows whose destination lookup it affects; a
 //   FLOW_MOD, a port or a bridge change deletes the bridge's megaflows (revalidation by
@@ -25,8 +29,9 @@
 //   destinations decided it) is executed but not installed: the registry keeps one dependency
 //   per megaflow, and an uninstalled flow cannot go stale.
 // Invariants: every megaflow in the fast path has a registry record (or is being removed);
+//   a port's NormalPort.up is portLive(its PortState) and its PortInfo carries the config;
 //   translation failures install drop megaflows (fail closed); after flowMod, groupMod or
-//   setPortLink returns, every
+//   meterMod returns, every
 //   megaflow of the bridge translated before it has been queued for deletion (the caller's
 //   fence on the datapath then makes that visible before a BARRIER_REPLY).
 // Threading: main thread.
@@ -35,13 +40,15 @@ import type { Action } from "../../openflow/actions/actions.ts";
 import { OFPP, OFPTT_ALL } from "../../openflow/constants.ts";
 import { BAD_REQUEST, OFPET, OfpError } from "../../openflow/errors.ts";
 import { OFPFC } from "../../openflow/messages/flow-mod.ts";
-import { OFPRR } from "../../openflow/messages/flow-removed.ts";
+import { type FlowRemovedMessage, OFPRR } from "../../openflow/messages/flow-removed.ts";
 import { OFPR } from "../../openflow/messages/packet-in.ts";
+import { OFPPC } from "../../openflow/messages/port.ts";
 import { KEY } from "../datapath/flow-key.ts";
 import type { DatapathRuntime, DatapathSink } from "../datapath/runtime/datapath-runtime.ts";
 import { GONE_IDLE } from "../datapath/runtime/ring-messages.ts";
-import type { FlowModRequest, FlowModResult, RemovedRule } from "./flow-mod.ts";
-import { applyFlowMod } from "./flow-mod.ts";
+import { BridgeListeners } from "./bridge-listeners.ts";
+import type { FlowModRequest, FlowModResult } from "./flow-mod.ts";
+import { applyFlowMod, type RemovedRule } from "./flow-mod.ts";
 import { creditGroupHits, type GroupHit } from "./group-stats.ts";
 import { type GroupModOutcome, type GroupModRequest, GroupTable } from "./group-table.ts";
 import { MegaflowRegistry } from "./megaflow-registry.ts";
@@ -51,7 +58,9 @@ import { MacTable } from "./normal/mac-table.ts";
 import type { NormalPort } from "./normal/xlate-normal.ts";
 import { OFPCML_NO_BUFFER, type PacketInEvent, type PacketInListener } from "./of-handlers/packet-in.ts";
 import { PipelineFlow } from "./pipeline-flow.ts";
-import { creditRule } from "./rule-stats.ts";
+import { type PortState, portLive } from "./port-state.ts";
+import { expireRules } from "./rule-expiry.ts";
+import { creditRule, flowRemovedMessages } from "./rule-stats.ts";
 import { type Rule, RuleTables } from "./rule-table.ts";
 import { ControllerUserdata } from "./xlate/controller-userdata.ts";
 import { StaticPortMap } from "./xlate/port-map.ts";
@@ -71,8 +80,6 @@ export interface OfprotoBridge {
   /** OpenFlow meters (meter-table.ts), carried by fast-path meter slots. */
   meters: MeterTable;
   groups: GroupTable;
-  /** Datapath ports whose link is down (setPortLink): not live for FAST_FAILOVER and outputs. */
-  linkDown: Set<number>;
 }
 
 /** What a GROUP_MOD changed: the group table's outcome and the flows that used deleted groups. */
@@ -124,6 +131,8 @@ export interface OfprotoStats {
   packetInDrops: number;
   installs: number;
   revalidations: number;
+  /** Rules removed by their idle or hard timeout. */
+  expirations: number;
 }
 
 export class Ofproto implements DatapathSink {
@@ -136,12 +145,16 @@ export class Ofproto implements DatapathSink {
     packetInDrops: 0,
     installs: 0,
     revalidations: 0,
+    expirations: 0,
   };
   private runtime?: DatapathRuntime;
   /** Fast-path meter slots, shared by the bridges (one datapath). */
   readonly meterSlots = new MeterSlots();
   private readonly packetInListeners = new Map<string, Set<PacketInListener>>();
-  private readonly epoch = Date.now();
+  private readonly flowRemovedListeners = new BridgeListeners<FlowRemovedMessage>();
+  /** Datapath port → its OpenFlow state (config bits, link). */
+  private readonly portStates = new Map<number, PortState>();
+  private readonly epoch: number;
   /**
    * Megaflow handle → the OpenFlow rules its translation matched and the counts already
    * credited to them. Kept after revalidation removes the megaflow, until the datapath reports
@@ -149,9 +162,14 @@ export class Ofproto implements DatapathSink {
    */
   private readonly credits = new Map<number, { rules: Rule[]; groups: GroupHit[]; packets: number; bytes: number }>();
 
-  /** Milliseconds since this ofproto started (the MAC tables' clock). */
+  /** `clock` is wall time in ms (tests pass a fake one). */
+  constructor(private readonly clock: () => number = Date.now) {
+    this.epoch = clock();
+  }
+
+  /** Milliseconds since this ofproto started (the MAC tables' and rule tables' clock). */
   now(): number {
-    return Date.now() - this.epoch;
+    return this.clock() - this.epoch;
   }
 
   attach(runtime: DatapathRuntime): void {
@@ -169,7 +187,6 @@ export class Ofproto implements DatapathSink {
       controller: new ControllerUserdata(),
       meters: new MeterTable(this.meterSlots),
       groups: new GroupTable(),
-      linkDown: new Set(),
     };
     applyFlowMod(br.tables, defaultNormalFlow(), this.now());
     br.macs.onChange((vlan, mac) => this.revalidateDependents(br, vlan, mac));
@@ -180,7 +197,10 @@ export class Ofproto implements DatapathSink {
   removeBridge(name: string): void {
     const br = this.bridges.get(name);
     if (!br) return;
-    for (const dp of br.ports.keys()) this.portBridge.delete(dp);
+    for (const dp of br.ports.keys()) {
+      this.portBridge.delete(dp);
+      this.portStates.delete(dp);
+    }
     this.bridges.delete(name);
     this.revalidateBridge(name);
     for (const m of br.meters.clear()) this.runtime?.deleteMeter(m.slot);
@@ -189,12 +209,20 @@ export class Ofproto implements DatapathSink {
   /**
    * Adds or replaces a port; its learned MACs go (as OVS does when a port's VLANs change).
    * `ofPort` is its OpenFlow number (OFPP_LOCAL for the internal port; default: dpPort).
+   * `port.up` is the administrative state (OFPPC_PORT_DOWN clear); the port's other config
+   * bits stay; `linkUp` (default: as before, or up) is the device's link.
    */
-  setPort(bridge: string, port: NormalPort, ofPort = port.dpPort): void {
+  setPort(bridge: string, port: NormalPort, ofPort = port.dpPort, linkUp?: boolean): void {
     const br = this.bridges.get(bridge);
     if (!br) throw new Error(`no bridge ${bridge}`);
     const old = br.ports.get(port.dpPort);
-    br.ports.set(port.dpPort, port);
+    const prev = this.portStates.get(port.dpPort);
+    const st: PortState = {
+      config: port.up ? (prev?.config ?? 0) & ~OFPPC.PORT_DOWN : (prev?.config ?? 0) | OFPPC.PORT_DOWN,
+      linkUp: linkUp ?? prev?.linkUp ?? true,
+    };
+    this.portStates.set(port.dpPort, st);
+    br.ports.set(port.dpPort, withState(port, st));
     br.ofPorts.set(port.dpPort, ofPort);
     this.portBridge.set(port.dpPort, br);
     this.rebuildPortMap(br);
@@ -207,17 +235,49 @@ export class Ofproto implements DatapathSink {
     if (!br) return;
     br.ports.delete(dpPort);
     br.ofPorts.delete(dpPort);
-    br.linkDown.delete(dpPort);
     this.portBridge.delete(dpPort);
+    this.portStates.delete(dpPort);
     this.rebuildPortMap(br);
     br.macs.flush({ port: dpPort });
     this.revalidateBridge(bridge);
   }
 
-  /** Ages out MAC entries (call about once a second). */
+  /** The OpenFlow state of a datapath port (a copy), or undefined when it is no port of ours. */
+  portState(dpPort: number): PortState | undefined {
+    const s = this.portStates.get(dpPort);
+    return s ? { ...s } : undefined;
+  }
+
+  /**
+   * Changes a port's OpenFlow config bits and/or link; when that changes anything, the
+   * translator's view is rebuilt and the bridge's megaflows are revalidated. Returns whether
+   * something changed. MAC entries stay (a link flap must not flush the bridge's learning).
+   */
+  setPortState(bridge: string, dpPort: number, patch: Partial<PortState>): boolean {
+    const br = this.bridges.get(bridge);
+    const port = br?.ports.get(dpPort);
+    const prev = this.portStates.get(dpPort);
+    if (!br || !port || !prev) return false;
+    const st: PortState = { config: patch.config ?? prev.config, linkUp: patch.linkUp ?? prev.linkUp };
+    if (st.config === prev.config && st.linkUp === prev.linkUp) return false;
+    this.portStates.set(dpPort, st);
+    br.ports.set(dpPort, withState(port, st));
+    this.rebuildPortMap(br);
+    this.revalidateBridge(bridge);
+    return true;
+  }
+
+  /** Ages out MAC entries and expires rules by timeout (call about once a second). */
   tick(): void {
     const now = this.now();
-    for (const br of this.bridges.values()) br.macs.expire(now);
+    for (const br of this.bridges.values()) {
+      br.macs.expire(now);
+      const gone = expireRules(br.tables, now);
+      if (gone.length === 0) continue;
+      this.stats.expirations += gone.length;
+      this.revalidateBridge(br.name);
+      this.notifyRemoved(br.name, gone, now);
+    }
   }
 
   /** The bridge a datapath port belongs to. */
@@ -286,12 +346,14 @@ export class Ofproto implements DatapathSink {
   flowMod(bridge: string, fm: FlowModRequest): FlowModResult {
     const br = this.bridges.get(bridge);
     if (!br) throw new Error(`no bridge ${bridge}`);
-    const result = applyFlowMod(br.tables, fm, this.now(), {
+    const now = this.now();
+    const result = applyFlowMod(br.tables, fm, now, {
       meterExists: (id) => br.meters.has(id),
       checkInstructions: (instructions) => br.groups.checkFlowGroups(instructions),
     });
     const changed = result.added.length + result.replaced.length + result.modified.length + result.removed.length > 0;
     if (changed) this.revalidateBridge(bridge);
+    this.notifyRemoved(bridge, result.removed, now);
     return result;
   }
 
@@ -302,7 +364,11 @@ export class Ofproto implements DatapathSink {
   meterMod(bridge: string, mm: MeterModRequest): MeterModResult {
     const br = this.bridges.get(bridge);
     if (!br) throw new Error(`no bridge ${bridge}`);
-    return applyMeterMod(br.tables, br.meters, mm, this.now(), this.runtime, () => this.revalidateBridge(bridge));
+    const result = applyMeterMod(br.tables, br.meters, mm, this.now(), this.runtime, () =>
+      this.revalidateBridge(bridge),
+    );
+    this.notifyRemoved(bridge, result.removed, this.now());
+    return result;
   }
 
   /**
@@ -321,20 +387,21 @@ export class Ofproto implements DatapathSink {
       }
     }
     if (outcome.installed || outcome.deleted.length > 0) this.revalidateBridge(bridge);
+    this.notifyRemoved(bridge, removed, this.now());
     return { ...outcome, removed };
   }
 
   /**
-   * A port's link state (from the link poll): a port whose link is down is not live, so
-   * FAST_FAILOVER moves to its next bucket and outputs skip it. A change revalidates.
+   * Subscribes to the FLOW_REMOVED messages of `bridge` — rules with OFPFF_SEND_FLOW_REM gone
+   * by timeout (tick) or FLOW_MOD delete; returns the unsubscribe.
    */
-  setPortLink(bridge: string, dpPort: number, up: boolean): void {
-    const br = this.bridges.get(bridge);
-    if (!br || up === !br.linkDown.has(dpPort)) return;
-    if (up) br.linkDown.delete(dpPort);
-    else br.linkDown.add(dpPort);
-    this.rebuildPortMap(br);
-    this.revalidateBridge(bridge);
+  subscribeFlowRemoved(bridge: string, listener: (m: FlowRemovedMessage) => void): () => void {
+    return this.flowRemovedListeners.subscribe(bridge, listener);
+  }
+
+  private notifyRemoved(bridge: string, removed: readonly RemovedRule[], now: number): void {
+    if (removed.length === 0 || !this.flowRemovedListeners.has(bridge)) return;
+    for (const m of flowRemovedMessages(removed, now)) this.flowRemovedListeners.emit(bridge, m);
   }
 
   /**
@@ -404,6 +471,10 @@ export class Ofproto implements DatapathSink {
       this.stats.packetInDrops++;
       return;
     }
+    if ((this.portStates.get(dpIn)?.config ?? 0) & OFPPC.NO_PACKET_IN) {
+      this.stats.packetInDrops++; // OFPPC_NO_PACKET_IN: no packet-ins for this port's packets
+      return;
+    }
     let ev: PacketInEvent;
     const inPort = br.ofPorts.get(dpIn) ?? dpIn;
     if (reason === UPCALL_TTL) {
@@ -466,12 +537,8 @@ export class Ofproto implements DatapathSink {
   private rebuildPortMap(br: OfprotoBridge): void {
     const map = new StaticPortMap();
     for (const [dpPort, p] of br.ports) {
-      map.add({
-        ofPort: br.ofPorts.get(dpPort) ?? dpPort,
-        dpPort,
-        name: p.name,
-        live: p.up && !br.linkDown.has(dpPort),
-      });
+      const config = this.portStates.get(dpPort)?.config ?? 0;
+      map.add({ ofPort: br.ofPorts.get(dpPort) ?? dpPort, dpPort, name: p.name, live: p.up, config });
     }
     br.portMap = map;
   }
@@ -492,4 +559,9 @@ export class Ofproto implements DatapathSink {
     if (this.runtime) this.runtime.deleteFlow(handle);
     else this.credits.delete(handle);
   }
+}
+
+/** The NormalPort NORMAL sees for a port in state `st`: up when live, NO_FWD kept out. */
+function withState(port: NormalPort, st: PortState): NormalPort {
+  return { ...port, up: portLive(st), noFwd: (st.config & OFPPC.NO_FWD) !== 0 };
 }

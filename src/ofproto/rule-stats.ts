@@ -1,23 +1,22 @@
-// Rule statistics and lifetimes: counters credited from the datapath, idle/hard timeouts,
+// Rule statistics: counters credited from the datapath,
 // FLOW_REMOVED messages, and the FLOW, AGGREGATE and TABLE multipart replies' entries.
 //
-// What: creditRule, expireRules, flowRemovedMessage(s), flowStats, aggregateStats, tableStats.
+// What: creditRule, flowRemovedMessage(s), flowStats, aggregateStats, tableStats (expiry is
+//   rule-expiry.ts).
 // Design: time is the caller's clock in milliseconds (Ofproto.now()), the same clock given to
 //   applyFlowMod. Counters are u64 bigints on the rule; NO_PKT_COUNTS / NO_BYT_COUNTS rules keep
 //   none and report all-ones, the spec's "counter not available" (OpenFlow 1.3.5 §5.8), while
-//   their last-used time still advances so idle timeouts work. A rule is idle-expired when
-//   now - lastUsed >= idle_timeout s, hard-expired when now - created >= hard_timeout s; when
-//   both hold, HARD_TIMEOUT is the reason (as OVS checks it first). Stats requests select rules
+//   their last-used time still advances so idle timeouts work. Stats requests select rules
 //   as a non-strict FLOW_MOD does (rule-match.ts), with out_port/out_group filters always on.
-// Invariants: expireRules removes what it returns; FLOW_REMOVED is produced only for rules with
-//   OFPFF_SEND_FLOW_REM (the caller also applies the connection's async-config mask).
+// Invariants: FLOW_REMOVED is produced only for rules with OFPFF_SEND_FLOW_REM (the caller also
+//   applies the connection's async-config mask).
 // Threading: main thread.
 
 import { OFPTT_ALL } from "../../openflow/constants.ts";
 import { BAD_REQUEST, OFPET, OfpError } from "../../openflow/errors.ts";
 import { validateMatch } from "../../openflow/match/match.ts";
 import { OFPFF } from "../../openflow/messages/flow-mod.ts";
-import { type FlowRemovedMessage, OFPRR } from "../../openflow/messages/flow-removed.ts";
+import type { FlowRemovedMessage } from "../../openflow/messages/flow-removed.ts";
 import type {
   AggregateReply,
   AggregateRequest,
@@ -49,27 +48,6 @@ export function packetCountOf(rule: Rule): bigint {
 
 export function byteCountOf(rule: Rule): bigint {
   return rule.flags & OFPFF.NO_BYT_COUNTS ? COUNTER_UNAVAILABLE : rule.byteCount;
-}
-
-/** The reason `rule` has expired at `now`, or undefined. */
-export function expiryReason(rule: Rule, now: number): number | undefined {
-  if (rule.hardTimeout !== 0 && now - rule.created >= rule.hardTimeout * 1000) return OFPRR.HARD_TIMEOUT;
-  if (rule.idleTimeout !== 0 && now - rule.lastUsed >= rule.idleTimeout * 1000) return OFPRR.IDLE_TIMEOUT;
-  return undefined;
-}
-
-/** Removes every rule whose idle or hard timeout has passed at `now`, and returns them. */
-export function expireRules(tables: RuleTables, now: number): RemovedRule[] {
-  const gone: RemovedRule[] = [];
-  for (const t of tables.tables) {
-    if (t.size === 0) continue;
-    for (const rule of t.rules()) {
-      const reason = expiryReason(rule, now);
-      if (reason !== undefined) gone.push({ rule, reason });
-    }
-  }
-  for (const g of gone) tables.remove(g.rule);
-  return gone;
 }
 
 function duration(rule: Rule, now: number): { durationSec: number; durationNsec: number } {

@@ -17,7 +17,7 @@
 //   megaflow statistics through creditLookups().
 //   `generation` increases on every change, so a revalidator can tell whether tables moved.
 // Invariants: every rule in table t has tableId t and appears once in `rules`, once in the
-//   identity map, and in the classifier iff `matchable`. Rule ids are unique and increasing.
+//   identity map, in the classifier iff `matchable`, and in `timed` iff it has a timeout. Rule ids are unique and increasing.
 // Threading: main thread. Rules are mutable records owned by their table; after removal a rule
 //   object is inert (crediting it changes nothing visible).
 
@@ -123,6 +123,8 @@ export class RuleTables {
   readonly maxRulesPerTable: number;
   /** Increases on every insert, remove and instruction change. */
   generation = 0;
+  /** Rules with an idle or hard timeout (rule-expiry.ts looks only at these). */
+  readonly timed = new Set<Rule>();
   private nextId = 1;
   /** compileMatch's scratch: the classifier copies what it keeps. */
   private readonly scratch = {
@@ -170,13 +172,17 @@ export class RuleTables {
       matchable: compiled !== undefined,
     };
     t.add(rule, compiled);
+    if (rule.idleTimeout !== 0 || rule.hardTimeout !== 0) this.timed.add(rule);
     this.generation++;
     return rule;
   }
 
   remove(rule: Rule): boolean {
     const gone = this.table(rule.tableId).delete(rule);
-    if (gone) this.generation++;
+    if (gone) {
+      this.timed.delete(rule);
+      this.generation++;
+    }
     return gone;
   }
 

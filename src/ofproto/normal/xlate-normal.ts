@@ -25,6 +25,8 @@ export interface NormalPort {
   policy: VlanPolicy;
   /** Admin up and link up: a down port neither receives nor sends. */
   up: boolean;
+  /** OFPPC_NO_FWD: NORMAL never outputs to it (it may still receive). */
+  noFwd?: boolean;
 }
 
 export interface NormalBridge {
@@ -106,8 +108,8 @@ export function xlateNormal(br: NormalBridge, key: FlowKey, now: number, opts: {
       };
     } else {
       const p = br.ports.get(learned);
-      if (!p?.up || outputTagging(p.policy, vlan) === null) {
-        const why = !p ? "is gone" : !p.up ? "is down" : `does not carry VLAN ${vlan}`;
+      if (!p?.up || p.noFwd || outputTagging(p.policy, vlan) === null) {
+        const why = !p ? "is gone" : !p.up ? "is down" : p.noFwd ? "has no-forward" : `does not carry VLAN ${vlan}`;
         return {
           ...dropped(mask, trace, DROP_REASON.NO_PORTS, `${dst} learned on port ${learned}, which ${why}`),
           dependsOn,
@@ -128,7 +130,7 @@ export function xlateNormal(br: NormalBridge, key: FlowKey, now: number, opts: {
 function floodPorts(br: NormalBridge, inPort: NormalPort, vlan: number): NormalPort[] {
   const out: NormalPort[] = [];
   for (const p of br.ports.values()) {
-    if (p === inPort || !p.up) continue;
+    if (p === inPort || !p.up || p.noFwd) continue;
     if (outputTagging(p.policy, vlan) !== null) out.push(p);
   }
   return out.sort((a, b) => a.dpPort - b.dpPort);

@@ -1,7 +1,7 @@
 // OpenFlow handlers that program and read the flow tables: FLOW_MOD, BARRIER, PACKET_OUT, and
 // the FLOW, AGGREGATE and TABLE multipart parts.
 //
-// What: flowHandlers(bridge, onFlowRemoved) → dispatch-table entries for flow-mod,
+// What: flowHandlers(bridge) → dispatch-table entries for flow-mod,
 //   barrier-request and packet-out; flowStatsReplies / aggregateReply / tableStatsReply build
 //   the multipart bodies multipart-handlers.ts sends.
 // Design: FLOW_MOD goes through the bridge's flowMod (applyFlowMod, then revalidation by
@@ -11,15 +11,15 @@
 //   fence: the channel holds every later message of this connection until the reply is sent,
 //   and when it is sent no megaflow translated from the old tables can handle a packet.
 //   FLOW stats replies are split with OFPMPF_REPLY_MORE so no message exceeds 64 KB.
-// Invariants: a BARRIER_REPLY is sent only after fence() resolved; FLOW_REMOVED (DELETE) goes
-//   out through onFlowRemoved for removed rules that asked for it.
+// Invariants: a BARRIER_REPLY is sent only after fence() resolved. FLOW_REMOVED (DELETE) is not
+//   sent here: the bridge announces removed rules that asked for it through
+//   subscribeFlowRemoved, the one path timeouts take too (of-connections.ts sends them).
 // Threading: main thread.
 
 import type { DispatchTable } from "../../../openflow/channel/dispatch.ts";
 import { OFP_NO_BUFFER } from "../../../openflow/constants.ts";
 import { BAD_REQUEST, OFPET } from "../../../openflow/errors.ts";
 import { encodeMessage } from "../../../openflow/message.ts";
-import type { FlowRemovedMessage } from "../../../openflow/messages/flow-removed.ts";
 import type {
   AggregateReply,
   AggregateRequest,
@@ -27,7 +27,7 @@ import type {
   FlowStatsRequest,
 } from "../../../openflow/messages/flow-stats.ts";
 import type { TableStatsReply } from "../../../openflow/messages/multipart-stats.ts";
-import { aggregateStats, flowRemovedMessages, flowStats, tableStats } from "../rule-stats.ts";
+import { aggregateStats, flowStats, tableStats } from "../rule-stats.ts";
 import type { OfBridge } from "./handler-context.ts";
 
 /** Bytes of a multipart reply's own headers (ofp_header + ofp_multipart_reply). */
@@ -35,11 +35,10 @@ const MULTIPART_HEADER = 16;
 /** Largest body per reply message (the length field is 16 bits). */
 const MAX_BODY = 0xffff - MULTIPART_HEADER;
 
-export function flowHandlers(bridge: OfBridge, onFlowRemoved: (m: FlowRemovedMessage) => void): DispatchTable {
+export function flowHandlers(bridge: OfBridge): DispatchTable {
   return {
     "flow-mod": (m, reply) => {
-      const result = bridge.flowMod(m);
-      for (const fr of flowRemovedMessages(result.removed, bridge.now())) onFlowRemoved(fr);
+      bridge.flowMod(m);
       if (m.bufferId !== OFP_NO_BUFFER) reply.error(OFPET.BAD_REQUEST, BAD_REQUEST.BUFFER_UNKNOWN);
     },
     "barrier-request": async (_m, reply) => {

@@ -1,14 +1,14 @@
 // OpenFlow handlers for groups: GROUP_MOD, and the GROUP, GROUP_DESC and GROUP_FEATURES
 // multipart parts (multipart-handlers.ts routes those here).
 //
-// What: groupHandlers(bridge, onFlowRemoved) → the "group-mod" dispatch entry;
+// What: groupHandlers(bridge) → the "group-mod" dispatch entry;
 //   groupStatsReplies / groupDescReplies / groupFeaturesReply build the multipart bodies.
 // Design: GROUP_MOD goes through the bridge's groupMod (group-table.ts checks and applies,
 //   Ofproto removes the rules of deleted groups and revalidates the bridge's megaflows, so the
 //   next BARRIER_REPLY — which waits for the datapath's fence — is sent only once no megaflow
 //   translated from the old groups can handle a packet). Refusals are OfpErrors the channel
 //   answers with OFPT_ERROR. Rules removed with a deleted group that asked for it
-//   (SEND_FLOW_REM) are reported with FLOW_REMOVED reason GROUP_DELETE through onFlowRemoved.
+//   (SEND_FLOW_REM) are reported with FLOW_REMOVED reason GROUP_DELETE through Ofproto.subscribeFlowRemoved.
 //   A bridge without a group table (no groupMod/groups) gets no entry: the channel answers
 //   GROUP_MOD with BAD_REQUEST/BAD_TYPE, the multipart parts BAD_MULTIPART.
 //   Replies too big for one message are split, OFPMPF_REPLY_MORE on all but the last.
@@ -39,13 +39,12 @@ const MULTIPART_HEADER = 16;
 /** Largest body per reply message (the length field is 16 bits). */
 const MAX_BODY = 0xffff - MULTIPART_HEADER;
 
-export function groupHandlers(bridge: OfBridge, onFlowRemoved: (m: FlowRemovedMessage) => void): DispatchTable {
+export function groupHandlers(bridge: OfBridge): DispatchTable {
   const groupMod = bridge.groupMod?.bind(bridge);
   if (!groupMod) return {};
   return {
     "group-mod": (m) => {
       const result = groupMod(m);
-      for (const fr of flowRemovedMessages(result.removed, bridge.now())) onFlowRemoved(fr);
     },
   };
 }

@@ -3,8 +3,9 @@
 //
 // What: OfBridge is the switch side of one bridge as the handlers in this folder see it — its
 //   identity (name, datapath id), its ports as OpenFlow describes them, its rule tables, and
-//   the operations that change the switch (FLOW_MOD, GROUP_MOD, PACKET_OUT) or wait for it (fence), and
-//   the packet-ins it sends up (subscribePacketIn).
+//   the operations that change the switch (FLOW_MOD, GROUP_MOD, METER_MOD, PACKET_OUT,
+//   PORT_MOD) or wait for it (fence), its port counters (portStats), and the asynchronous
+//   messages it sends up (subscribePacketIn, subscribeFlowRemoved, subscribePortStatus).
 //   OfConnectionState is what a connection configured with SET_CONFIG.
 // Design: an interface, so handlers can be tested against a stub and the daemon passes the
 //   live bridge (src/bridge/live-dataplane.ts). Handlers never reach past it into the datapath.
@@ -14,6 +15,9 @@
 // Threading: main thread.
 
 import type { Action } from "../../../openflow/actions/actions.ts";
+import type { FlowRemovedMessage } from "../../../openflow/messages/flow-removed.ts";
+import type { PortStats } from "../../../openflow/messages/multipart-stats.ts";
+import type { PortModMessage } from "../../../openflow/messages/port.ts";
 import type { DatapathMeterStats } from "../../datapath/runtime/worker-protocol.ts";
 import type { FlowModRequest, FlowModResult } from "../flow-mod.ts";
 import type { GroupModRequest, GroupTable } from "../group-table.ts";
@@ -30,6 +34,14 @@ export interface OfPortView {
   mac: string;
   adminUp: boolean;
   linkUp: boolean;
+  /** OFPPC_* bits (port-state.ts); absent: PORT_DOWN iff !adminUp. */
+  config?: number;
+}
+
+/** A port added, deleted or changed (OFPPR_ADD / DELETE / MODIFY), as PORT_STATUS reports it. */
+export interface PortStatusEvent {
+  reason: number;
+  port: OfPortView;
 }
 
 export interface OfBridge {
@@ -65,6 +77,22 @@ export interface OfBridge {
   groupMod?(gm: GroupModRequest): GroupModResult;
   /** The bridge's group table (GROUP, GROUP_DESC, GROUP_FEATURES replies). */
   groups?(): GroupTable;
+  /**
+   * Subscribes to FLOW_REMOVED (rules with SEND_FLOW_REM gone by idle/hard timeout or FLOW_MOD
+   * delete; Ofproto.subscribeFlowRemoved); returns the unsubscribe. Optional: a bridge without
+   * it never sends FLOW_REMOVED.
+   */
+  subscribeFlowRemoved?(listener: (m: FlowRemovedMessage) => void): () => void;
+  /** Subscribes to port additions, deletions and config/link changes; returns the unsubscribe. */
+  subscribePortStatus?(listener: (ev: PortStatusEvent) => void): () => void;
+  /**
+   * Counters of OpenFlow port `portNo`, or of every port for OFPP_ANY (in port order); throws
+   * OfpError BAD_REQUEST/BAD_PORT for a port the bridge does not have. Optional: without it
+   * PORT_STATS is answered BAD_MULTIPART.
+   */
+  portStats?(portNo: number): Promise<PortStats[]>;
+  /** Applies a PORT_MOD (port-state.ts portModConfig's errors); optional: else BAD_TYPE. */
+  portMod?(pm: PortModMessage): void;
 }
 
 /** OFPCML_NO_BUFFER aside, 128 is the miss_send_len a new connection starts with (1.3.5). */

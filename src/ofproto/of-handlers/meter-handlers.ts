@@ -1,12 +1,12 @@
 // OpenFlow handlers for meters: METER_MOD, and the METER, METER_CONFIG and METER_FEATURES
 // multipart parts (OpenFlow 1.3.5 §7.3.4.4, §7.3.5.12–14).
 //
-// What: meterHandlers(bridge, onFlowRemoved) → the "meter-mod" dispatch entry;
+// What: meterHandlers(bridge) → the "meter-mod" dispatch entry;
 //   meterMultipart(bridge, body, reply) answers the three multipart parts for
 //   multipart-handlers.ts.
 // Design: METER_MOD goes through the bridge's meterMod (meter-mod.ts: validation, datapath,
 //   meter table, and for a delete the removal of the rules that used the meter, whose
-//   FLOW_REMOVED (reason DELETE) goes out through onFlowRemoved). Refusals are OfpErrors the
+//   FLOW_REMOVED (reason DELETE) goes out through Ofproto.subscribeFlowRemoved). Refusals are OfpErrors the
 //   channel answers. A bridge without meters refuses METER_MOD with METER_MOD_FAILED/
 //   OUT_OF_METERS (it has room for none) and reports max_meter 0.
 //   METER stats: packet/byte counts come from the datapath's meter slots (one request for all
@@ -39,14 +39,13 @@ import type { OfBridge } from "./handler-context.ts";
 /** Largest body per reply message (16-bit length minus the multipart headers). */
 const MAX_BODY = 0xffff - 16;
 
-export function meterHandlers(bridge: OfBridge, onFlowRemoved: (m: FlowRemovedMessage) => void): DispatchTable {
+export function meterHandlers(bridge: OfBridge): DispatchTable {
   return {
     "meter-mod": (m) => {
       if (!bridge.meterMod) {
         throw new OfpError(OFPET.METER_MOD_FAILED, METER_MOD_FAILED.OUT_OF_METERS, "this bridge has no meters");
       }
       const result = bridge.meterMod(m);
-      for (const fr of flowRemovedMessages(result.removed, bridge.now())) onFlowRemoved(fr);
     },
   };
 }

@@ -2,7 +2,8 @@
 // module that builds its reply.
 //
 // What: multipartHandlers(bridge) → { "multipart-request" }. Parts answered: DESC, PORT_DESC
-//   (switch-handlers.ts), FLOW, AGGREGATE, TABLE (flow-handlers.ts), TABLE_FEATURES
+//   (switch-handlers.ts), FLOW, AGGREGATE, TABLE (flow-handlers.ts), PORT_STATS
+//   (port-handlers.ts; asynchronous: the handler returns a promise), TABLE_FEATURES
 //   (table-features.ts; a request with a body, which would set features, is refused
 //   TABLE_FEATURES_FAILED/EPERM), METER, METER_CONFIG, METER_FEATURES (meter-handlers.ts),
 //   GROUP, GROUP_DESC, GROUP_FEATURES (group-handlers.ts).
@@ -21,6 +22,7 @@ import { aggregateReply, flowStatsReplies, tableStatsReply } from "./flow-handle
 import { replyGroupPart } from "./group-handlers.ts";
 import type { OfBridge } from "./handler-context.ts";
 import { meterMultipart } from "./meter-handlers.ts";
+import { portStatsReplies } from "./port-handlers.ts";
 import { descReply, portDescReply } from "./switch-handlers.ts";
 import { tableFeaturesReplies } from "./table-features.ts";
 
@@ -53,6 +55,14 @@ export function multipartHandlers(bridge: OfBridge): DispatchTable {
           });
           return;
         }
+        case "port-stats":
+          return portStatsReplies(bridge, body).then((parts) => {
+            if (!parts) reply.error(OFPET.BAD_REQUEST, BAD_REQUEST.BAD_MULTIPART);
+            parts?.forEach((stats, i) => {
+              const flags = i < parts.length - 1 ? OFPMPF_REPLY_MORE : 0;
+              reply({ kind: "multipart-reply", flags, body: { part: "port-stats", stats } });
+            });
+          });
         case "table-features": {
           if (body.tables.length > 0) {
             reply.error(OFPET.TABLE_FEATURES_FAILED, TABLE_FEATURES_FAILED.EPERM);

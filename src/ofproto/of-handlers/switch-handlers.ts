@@ -17,11 +17,10 @@ import type { DispatchTable } from "../../../openflow/channel/dispatch.ts";
 import { OFPET, OfpError, SWITCH_CONFIG_FAILED } from "../../../openflow/errors.ts";
 import { OFPC } from "../../../openflow/messages/features.ts";
 import type { DescReply, PortDescReply } from "../../../openflow/messages/multipart-stats.ts";
-import { OFPPC, OFPPS } from "../../../openflow/messages/port.ts";
 import { OFPC_FRAG } from "../../../openflow/messages/switch-config.ts";
-import { macFromString } from "../../datapath/flow-key.ts";
 import { N_TABLES } from "../rule-table.ts";
 import type { OfBridge, OfConnectionState } from "./handler-context.ts";
+import { ofpPortOf } from "./port-handlers.ts";
 
 export const CAPABILITIES = OFPC.FLOW_STATS | OFPC.TABLE_STATS | OFPC.PORT_STATS | OFPC.GROUP_STATS;
 
@@ -50,22 +49,7 @@ export function descReply(bridge: OfBridge): DescReply {
 }
 
 export function portDescReply(bridge: OfBridge): PortDescReply {
-  return {
-    part: "port-desc",
-    ports: bridge.ports().map((p) => ({
-      portNo: p.ofPort,
-      hwAddr: macFromString(p.mac),
-      name: p.name,
-      config: p.adminUp ? 0 : OFPPC.PORT_DOWN,
-      state: (p.linkUp ? 0 : OFPPS.LINK_DOWN) | (p.adminUp && p.linkUp ? OFPPS.LIVE : 0),
-      curr: 0,
-      advertised: 0,
-      supported: 0,
-      peer: 0,
-      currSpeed: 0,
-      maxSpeed: 0,
-    })),
-  };
+  return { part: "port-desc", ports: bridge.ports().map(ofpPortOf) };
 }
 
 export function switchHandlers(bridge: OfBridge, stateOf: (ch: OfChannel) => OfConnectionState): DispatchTable {

@@ -6,7 +6,9 @@
 // Design: the translator never owns port state; it asks. OpenFlow's reserved LOCAL port is an
 //   ordinary entry (ofPort = OFPP.LOCAL) mapped to the bridge's internal port. `live` is
 //   OpenFlow liveness (admin up, link up, not blocked): FAST_FAILOVER watches it, outputs and
-//   floods skip ports that are not live. A port change therefore revalidates megaflows.
+//   floods skip ports that are not live. `config` holds the port's OFPPC_* bits (PORT_MOD):
+//   xlate drops input from NO_RECV ports, skips NO_FWD ports as outputs and drops CONTROLLER
+//   outputs for packets from NO_PACKET_IN ports. A port change therefore revalidates megaflows.
 // Invariants: allPorts() lists each port once; dpPort values are distinct.
 // Threading: main thread.
 
@@ -18,12 +20,16 @@ export interface PortInfo {
   live: boolean;
   /** OFPPC_NO_FLOOD (an OpenFlow 1.0 bit OVS keeps): left out of FLOOD, kept in ALL. */
   noFlood?: boolean;
+  /** OFPPC_* bits (port-state.ts); absent = 0. */
+  config?: number;
 }
 
 export interface PortMap {
   /** The datapath port of OpenFlow port `ofPort`, or undefined when there is none. */
   toDatapath(ofPort: number): number | undefined;
   isLive(ofPort: number): boolean;
+  /** The OFPPC_* config bits of `ofPort` (0 for a port without config or no port). */
+  portConfig?(ofPort: number): number;
   allPorts(): Iterable<PortInfo>;
   /**
    * Optional: the id of a datapath port set (A_OUTPUT_SET) holding exactly `dpPorts`, in this
@@ -56,6 +62,10 @@ export class StaticPortMap implements PortMap {
 
   isLive(ofPort: number): boolean {
     return this.byOf.get(ofPort)?.live ?? false;
+  }
+
+  portConfig(ofPort: number): number {
+    return this.byOf.get(ofPort)?.config ?? 0;
   }
 
   allPorts(): Iterable<PortInfo> {

@@ -9,8 +9,9 @@
 //   wide flood when the port map offers port sets, or A_USERSPACE for CONTROLLER).
 //   As in Open vSwitch, output:N to the packet's own in_port is skipped (OpenFlow asks for
 //   output:IN_PORT for that); outputs to ports that are not live are skipped too; both appear
-//   in the trace. FLOOD and ALL are every live port but the ingress (FLOOD also skips
-//   OFPPC_NO_FLOOD ports), in OpenFlow port order. NORMAL runs xlateNormal on the packet as
+//   in the trace, and so are outputs to OFPPC_NO_FWD ports and CONTROLLER outputs for packets
+//   from OFPPC_NO_PACKET_IN ports. FLOOD and ALL are every live port but the ingress and
+//   NO_FWD ports (FLOOD also skips OFPPC_NO_FLOOD ports), in OpenFlow port order. NORMAL runs xlateNormal on the packet as
 //   rewritten so far; its mask is merged, its trace nested, its VLAN records tracked (so later
 //   outputs restore the tag), and a drop it decides is not copied (it would end the whole
 //   list, not just NORMAL's part).
@@ -20,6 +21,7 @@
 
 import type { Action } from "../../../openflow/actions/actions.ts";
 import { OFPP } from "../../../openflow/constants.ts";
+import { OFPPC } from "../../../openflow/messages/port.ts";
 import { A } from "../../datapath/datapath-actions.ts";
 import { FlowKey } from "../../datapath/flow-key.ts";
 import { xlateNormal } from "../normal/xlate-normal.ts";
@@ -98,6 +100,8 @@ export function xlateOutput(ctx: XlateContext, b: Branch, port: number, maxLen: 
       const dp = ports.toDatapath(b.flow.inPort);
       if (dp === undefined)
         ctx.note("output", `output:IN_PORT: in_port ${portName(b.flow.inPort)} is no datapath port`);
+      else if ((ports.portConfig?.(b.flow.inPort) ?? 0) & OFPPC.NO_FWD)
+        ctx.note("output", "output:IN_PORT: port has no-forward; skipped");
       else emitOutput(ctx, b, dp, "IN_PORT");
       return;
     }
@@ -136,13 +140,17 @@ export function xlateOutput(ctx: XlateContext, b: Branch, port: number, maxLen: 
     ctx.note("output", `output:${portName(port)}: port is not live; skipped`);
     return;
   }
+  if ((ports.portConfig?.(port) ?? 0) & OFPPC.NO_FWD) {
+    ctx.note("output", `output:${portName(port)}: port has no-forward; skipped`);
+    return;
+  }
   emitOutput(ctx, b, dp, portName(port));
 }
 
 function xlateFlood(ctx: XlateContext, b: Branch, flood: boolean): void {
   const label = flood ? "FLOOD" : "ALL";
   const targets = [...ctx.env.ports.allPorts()]
-    .filter((p) => p.live && p.ofPort !== b.flow.inPort && !(flood && p.noFlood))
+    .filter((p) => p.live && p.ofPort !== b.flow.inPort && !(flood && p.noFlood) && !((p.config ?? 0) & OFPPC.NO_FWD))
     .sort((x, y) => x.ofPort - y.ofPort);
   if (targets.length === 0) {
     ctx.note("output", `output:${label}: no other live port`);
@@ -158,6 +166,10 @@ function xlateFlood(ctx: XlateContext, b: Branch, flood: boolean): void {
 }
 
 function xlateController(ctx: XlateContext, b: Branch, maxLen: number, origin: ActionOrigin): void {
+  if ((ctx.env.ports.portConfig?.(b.flow.inPort) ?? 0) & OFPPC.NO_PACKET_IN) {
+    ctx.note("controller", `output:CONTROLLER: in_port ${portName(b.flow.inPort)} has no-packet-in; dropped`);
+    return;
+  }
   if (!committed(ctx, b)) return;
   const reason = origin.tableMiss ? PACKET_IN_REASON.NO_MATCH : PACKET_IN_REASON.ACTION;
   const userdata = ctx.env.controller.encode({ reason, tableId: origin.tableId, cookie: origin.cookie, maxLen });

@@ -17,6 +17,7 @@
 //   an action the datapath cannot express, a guard tripping, a backward goto — makes the
 //   whole result a drop megaflow (A_DROP with DROP_REASON.XLATE_FAILED) whose mask is the bits
 //   read so far: every packet that agrees on them walks the same path to the same failure.
+//   A packet from an in_port with OFPPC_PORT_DOWN or NO_RECV is dropped before table 0.
 //   A table miss with no table-miss rule drops (OpenFlow 1.3), recorded in the trace; the
 //   action set is not executed then, but outputs already made by apply-actions stand.
 // Invariants: the result's mask covers every key bit the translation read (soundness: any
@@ -27,9 +28,11 @@
 import type { Action } from "../../../openflow/actions/actions.ts";
 import type { Instruction } from "../../../openflow/instructions.ts";
 import { formatMatch } from "../../../openflow/match/match-format.ts";
+import { OFPPC } from "../../../openflow/messages/port.ts";
 import { ActionList, DROP_REASON } from "../../datapath/datapath-actions.ts";
 import { PRESENT } from "../../datapath/flow-key.ts";
 import type { PipelineFlow } from "../pipeline-flow.ts";
+import { inputBlocked } from "../port-state.ts";
 import { ActionSet } from "./action-set.ts";
 import { Branch } from "./packet-state.ts";
 import { executeActions } from "./xlate-actions.ts";
@@ -91,6 +94,14 @@ function start(env: XlateEnv, flow: PipelineFlow): { ctx: XlateContext; b: Branc
 /** Translates a missed packet through the pipeline from table 0. */
 export function xlatePipeline(env: XlateEnv, flow: PipelineFlow): XlateResult {
   const { ctx, b } = start(env, flow);
+  const inConfig = env.ports.portConfig?.(flow.inPort) ?? 0;
+  if (inputBlocked(inConfig)) {
+    // OFPPC_PORT_DOWN / NO_RECV: received packets never enter the pipeline (in_port is masked).
+    const why = inConfig & OFPPC.PORT_DOWN ? "is down" : "has no-receive";
+    ctx.note("drop", `in_port ${flow.inPort} ${why}: dropped before table 0`);
+    ctx.out.drop(DROP_REASON.ADMIN_DOWN);
+    return finish(ctx, b);
+  }
   ctx.rerun = (again) => rerun(ctx, again);
   runPipeline(ctx, b, 0);
   return finish(ctx, b);

@@ -115,6 +115,11 @@ export class OfSwitch {
     );
   }
 
+  /** OpenFlow connections the daemon has accepted so far (its "openflow connection" log lines). */
+  connections(): number {
+    return this.daemon.lines.filter((l) => l.includes('"openflow connection"')).length;
+  }
+
   async dumpFlows(target = this.tcp): Promise<DumpedFlow[]> {
     return parseDumpFlows(await this.ofctl("dump-flows", target));
   }

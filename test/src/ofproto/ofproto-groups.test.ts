@@ -156,13 +156,13 @@ describe("Ofproto groups", () => {
     miss(of, 1);
     expect(rt.installs.at(-1)?.actions).toBe("output:2");
     const h = rt.installs.at(-1)?.handle;
-    of.setPortLink("br", 2, true); // no change: nothing revalidated
+    of.setPortState("br", 2, { linkUp: true }); // no change: nothing revalidated
     expect(rt.deletes).toEqual([]);
-    of.setPortLink("br", 2, false);
+    of.setPortState("br", 2, { linkUp: false });
     expect(rt.deletes).toEqual([h]);
     miss(of, 1);
     expect(rt.installs.at(-1)?.actions).toBe("output:3");
-    of.setPortLink("br", 2, true);
+    of.setPortState("br", 2, { linkUp: true });
     miss(of, 1);
     expect(rt.installs.at(-1)?.actions).toBe("output:2");
   });

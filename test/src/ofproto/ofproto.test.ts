@@ -13,7 +13,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { OFPP } from "../../../openflow/constants.ts";
 import { OfpError } from "../../../openflow/errors.ts";
-import { OFPFC } from "../../../openflow/messages/flow-mod.ts";
+import { OFPFC, OFPFF } from "../../../openflow/messages/flow-mod.ts";
+import { type FlowRemovedMessage, OFPRR } from "../../../openflow/messages/flow-removed.ts";
+import { OFPPC } from "../../../openflow/messages/port.ts";
+import { describeActions } from "../../../src/datapath/datapath-actions.ts";
 import { createFastPath, type FastPath } from "../../../src/datapath/fastpath-module.ts";
 import type { DatapathRuntime } from "../../../src/datapath/runtime/datapath-runtime.ts";
 import { GONE_DELETED } from "../../../src/datapath/runtime/ring-messages.ts";
@@ -124,5 +127,105 @@ describe("Ofproto", () => {
     of.onFlowGone(h, GONE_DELETED, 9, 9 * bytes.length);
     expect(rule.packetCount).toBe(10n);
     expect(rule.byteCount).toBe(BigInt(10 * bytes.length));
+  });
+});
+
+describe("Ofproto rule timeouts and FLOW_REMOVED (fake clock)", () => {
+  function timed() {
+    let t = 1_000_000;
+    const of = new Ofproto(() => t);
+    const rt = new FakeRuntime();
+    of.attach(rt as unknown as DatapathRuntime);
+    of.addBridge("br", 300, 1000);
+    for (const dp of [1, 2]) {
+      of.setPort("br", { dpPort: dp, name: `p${dp}`, policy: policyOf("trunk", 0, []), up: true }, 10 + dp);
+    }
+    const removed: FlowRemovedMessage[] = [];
+    of.subscribeFlowRemoved("br", (msg) => removed.push(msg));
+    return { of, rt, removed, advance: (ms: number) => (t += ms) };
+  }
+  const toP2 = (over: Partial<FlowModRequest>) =>
+    flowMod({ priority: 10, match: [m("in_port", 11)], instructions: [apply(out(12))], ...over });
+
+  it("the tick expires an idle rule, revalidates the bridge and sends IDLE_TIMEOUT", () => {
+    const { of, rt, removed, advance } = timed();
+    of.flowMod("br", toP2({ idleTimeout: 2, flags: OFPFF.SEND_FLOW_REM, cookie: 0x42n }));
+    miss(of, 1, A, B);
+    const h = rt.installs[0].handle;
+    advance(1500);
+    of.onFlowStats(h, 0, 3, 300); // the fast path is still carrying it
+    advance(1500);
+    of.tick();
+    expect(removed).toEqual([]); // used 1.5 s ago: not idle for 2 s yet
+    advance(2000);
+    of.tick();
+    expect(removed).toHaveLength(1);
+    expect(removed[0]).toMatchObject({
+      reason: OFPRR.IDLE_TIMEOUT,
+      cookie: 0x42n,
+      priority: 10,
+      idleTimeout: 2,
+      hardTimeout: 0,
+      durationSec: 5,
+      packetCount: 4n,
+      match: [m("in_port", 11)],
+    });
+    expect(rt.deletes).toContain(h);
+    expect(of.stats.expirations).toBe(1);
+    expect([...brOf(of).tables.rules(0)].map((r) => r.priority)).toEqual([0]);
+  });
+
+  it("a hard timeout expires regardless of use; no FLOW_REMOVED without SEND_FLOW_REM", () => {
+    const { of, removed, advance } = timed();
+    of.flowMod("br", toP2({ hardTimeout: 3, flags: OFPFF.SEND_FLOW_REM }));
+    of.flowMod("br", toP2({ priority: 11, hardTimeout: 3 }));
+    miss(of, 1, A, B);
+    advance(2999);
+    of.tick();
+    expect(removed).toEqual([]);
+    advance(1);
+    of.tick();
+    expect(removed.map((r) => [r.reason, r.priority])).toEqual([[OFPRR.HARD_TIMEOUT, 10]]);
+    expect(brOf(of).tables.ruleCount).toBe(1);
+  });
+
+  it("FLOW_MOD deletes go out through the same subscription, reason DELETE", () => {
+    const { of, removed } = timed();
+    of.flowMod("br", toP2({ flags: OFPFF.SEND_FLOW_REM }));
+    of.flowMod("br", toP2({ command: OFPFC.DELETE, match: [] }));
+    expect(removed.map((r) => r.reason)).toEqual([OFPRR.DELETE]); // the NORMAL rule did not ask
+  });
+});
+
+describe("Ofproto port state", () => {
+  it("a config or link change rebuilds the port map and revalidates; no change, no revalidation", () => {
+    const { of, rt } = setup();
+    miss(of, 1, A, B);
+    expect(of.setPortState("br", 2, { config: OFPPC.NO_FWD })).toBe(true);
+    expect(rt.deletes).toHaveLength(1);
+    expect(brOf(of).portMap.portConfig(12)).toBe(OFPPC.NO_FWD);
+    expect(brOf(of).ports.get(2)).toMatchObject({ up: true, noFwd: true });
+    expect(of.setPortState("br", 2, { config: OFPPC.NO_FWD })).toBe(false);
+    expect(rt.deletes).toHaveLength(1);
+    of.setPortState("br", 3, { linkUp: false });
+    expect(brOf(of).portMap.isLive(13)).toBe(false);
+    expect(brOf(of).ports.get(3)?.up).toBe(false);
+    // A NORMAL flood from port 1 skips both (NO_FWD, link down): nothing is left to send to.
+    miss(of, 1, A, "02:00:00:00:00:99");
+    const last = rt.installs[rt.installs.length - 1].actions;
+    expect(describeActions(last)).toBe("drop");
+    of.setPortState("br", 3, { linkUp: true });
+    miss(of, 1, A, "02:00:00:00:00:99");
+    expect(describeActions(rt.installs[rt.installs.length - 1].actions)).toBe("output:3");
+  });
+
+  it("setPort keeps PORT_MOD bits other than PORT_DOWN, which follows port.up", () => {
+    const { of } = setup();
+    of.setPortState("br", 1, { config: OFPPC.NO_RECV | OFPPC.NO_PACKET_IN });
+    of.setPort("br", { dpPort: 1, name: "p1", policy: policyOf("trunk", 0, []), up: false }, 11);
+    expect(of.portState(1)).toEqual({ config: OFPPC.NO_RECV | OFPPC.NO_PACKET_IN | OFPPC.PORT_DOWN, linkUp: true });
+    expect(brOf(of).portMap.isLive(11)).toBe(false);
+    of.removePort("br", 1);
+    expect(of.portState(1)).toBeUndefined();
   });
 });

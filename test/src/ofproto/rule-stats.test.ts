@@ -4,16 +4,13 @@ import { WireWriter } from "../../../openflow/codec/wire-writer.ts";
 import { OFPG_ANY, OFPP, OFPTT_ALL } from "../../../openflow/constants.ts";
 import { BAD_MATCH, BAD_REQUEST, OFPET, OfpError } from "../../../openflow/errors.ts";
 import type { Match } from "../../../openflow/match/match.ts";
-import { OFPFC, OFPFF } from "../../../openflow/messages/flow-mod.ts";
-import { OFPRR } from "../../../openflow/messages/flow-removed.ts";
+import { OFPFF } from "../../../openflow/messages/flow-mod.ts";
 import { decodeFlowStatsReply, encodeFlowStatsReply } from "../../../openflow/messages/flow-stats.ts";
 import { applyFlowMod } from "../../../src/ofproto/flow-mod.ts";
 import {
   aggregateStats,
   COUNTER_UNAVAILABLE,
   creditRule,
-  expireRules,
-  flowRemovedMessages,
   flowStats,
   tableStats,
 } from "../../../src/ofproto/rule-stats.ts";
@@ -67,57 +64,6 @@ describe("counters", () => {
     r.packetCount = COUNTER_UNAVAILABLE;
     creditRule(r, 2, 0, 1);
     expect(r.packetCount).toBe(1n);
-  });
-});
-
-describe("timeouts", () => {
-  function tables() {
-    const t = new RuleTables();
-    const add = (d: number, idleTimeout: number, hardTimeout: number, flags = OFPFF.SEND_FLOW_REM) =>
-      applyFlowMod(t, flowMod({ match: host(d), idleTimeout, hardTimeout, flags }), 1000).added[0];
-    return {
-      t,
-      idle: add(1, 10, 0),
-      hard: add(2, 0, 20),
-      both: add(3, 5, 5),
-      quiet: add(4, 10, 0, 0),
-      forever: add(5, 0, 0),
-    };
-  }
-  it("expires idle rules unless used, hard rules regardless, HARD first when both are due", () => {
-    const { t, idle, hard, both, quiet } = tables();
-    creditRule(idle, 1, 60, 9_000);
-    expect(expireRules(t, 5_999)).toEqual([]);
-    expect(expireRules(t, 6_000).map((g) => [g.rule, g.reason])).toEqual([[both, OFPRR.HARD_TIMEOUT]]);
-    expect(expireRules(t, 10_999)).toEqual([]);
-    expect(expireRules(t, 11_000).map((g) => [g.rule, g.reason])).toEqual([[quiet, OFPRR.IDLE_TIMEOUT]]);
-    expect(expireRules(t, 19_000).map((g) => [g.rule, g.reason])).toEqual([[idle, OFPRR.IDLE_TIMEOUT]]);
-    expect(expireRules(t, 21_000).map((g) => [g.rule, g.reason])).toEqual([[hard, OFPRR.HARD_TIMEOUT]]);
-    expect(t.table(0).size).toBe(1);
-    expect(expireRules(t, 1e12)).toEqual([]);
-  });
-  it("FLOW_REMOVED only for SEND_FLOW_REM rules, with reason, duration and counters", () => {
-    const { t, both } = tables();
-    creditRule(both, 2, 128, 2000);
-    const msgs = flowRemovedMessages(expireRules(t, 6_500), 6_500);
-    expect(msgs).toHaveLength(1);
-    expect(msgs[0]).toMatchObject({
-      kind: "flow-removed",
-      reason: OFPRR.HARD_TIMEOUT,
-      priority: both.priority,
-      tableId: 0,
-      durationSec: 5,
-      durationNsec: 500_000_000,
-      idleTimeout: 5,
-      hardTimeout: 5,
-      packetCount: 2n,
-      byteCount: 128n,
-      match: both.match,
-    });
-    const del = applyFlowMod(t, flowMod({ command: OFPFC.DELETE, tableId: OFPTT_ALL }), 7_000);
-    expect(del.removed).toHaveLength(4);
-    const reasons = flowRemovedMessages(del.removed, 7_000).map((m) => m.reason);
-    expect(reasons).toEqual([OFPRR.DELETE, OFPRR.DELETE, OFPRR.DELETE]); // not the quiet one
   });
 });
 

@@ -80,7 +80,8 @@ describe("meter handlers", () => {
     of.addBridge("br0", 300, 1000);
     const bridge = bridgeOf(of, "br0");
     const removed: FlowRemovedMessage[] = [];
-    const h = meterHandlers(bridge, (m) => removed.push(m));
+    of.subscribeFlowRemoved("br0", (m) => removed.push(m));
+    const h = meterHandlers(bridge);
     const meterMod = h["meter-mod"] as (m: MeterModMessage, r: Reply) => void;
     meterMod(mm({ meterId: 4 }), collect().reply);
     const flow = (port: number, flags: number) =>
@@ -159,7 +160,7 @@ describe("meter handlers", () => {
     const of = new Ofproto();
     of.addBridge("br0", 300, 1000);
     const bridge = bridgeOf(of, "br0", false);
-    const meterMod = meterHandlers(bridge, () => {})["meter-mod"] as (m: MeterModMessage, r: Reply) => void;
+    const meterMod = meterHandlers(bridge)["meter-mod"] as (m: MeterModMessage, r: Reply) => void;
     try {
       meterMod(mm({}), collect().reply);
       throw new Error("expected a refusal");
