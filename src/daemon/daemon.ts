@@ -127,7 +127,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     }
     await live?.settled();
     await Promise.all(ofStarts);
-    api = await buildApi(service, logger, { startedAt });
+    const dp = live;
+    const flows = dp && { ofBridge: (name: string) => (dp.ofproto.bridges.has(name) ? dp.ofBridge(name) : undefined) };
+    api = await buildApi(service, logger, { startedAt, flows });
     await api.listen({ host: listen.host, port: listen.port });
   } catch (err) {
     await api?.close().catch(() => {});
