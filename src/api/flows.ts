@@ -126,7 +126,8 @@ function parseOrThrow(text: string, command: FlowCommand, what: string) {
   try {
     return parseFlow(text, command);
   } catch (e) {
-    throw ERR_INVALID_FLOW(`${what}: ${(e as Error).message}`);
+    const msg = (e as Error).message;
+    throw ERR_INVALID_FLOW(msg.startsWith(`${what}:`) ? msg : `${what}: ${msg}`);
   }
 }
 
@@ -182,6 +183,8 @@ export const flowsPlugin: FastifyPluginAsyncTypebox<{ service: SwitchService; br
   app.post(
     "/bridges/:bridge/flows",
     {
+      // ovs-ofctl add-flows files run to 100,000 lines (the flow-mod benchmark).
+      bodyLimit: 32 << 20,
       schema: {
         tags: ["flows"],
         summary: "Add flows (ovs-ofctl add-flow lines): all are applied, or none",

@@ -24,7 +24,8 @@ function checkLine(text: string, command: FlowCommand, where: string): void {
   try {
     parseFlow(text, command);
   } catch (e) {
-    throw new UsageError(`${where}: ${(e as Error).message}`);
+    const msg = (e as Error).message;
+    throw new UsageError(msg.startsWith(`${where}:`) ? msg : `${where}: ${msg}`);
   }
 }
 
