@@ -12,6 +12,8 @@
 // refusal is FLOW_REFUSED (400) or, for OVERLAP / TABLE_FULL, FLOW_CONFLICT (409), with the
 // OpenFlow error's type/code names in the message. The bridge's flow tables are reached through
 // FlowBridges (the live dataplane's ofBridge); without a datapath the answer is 409 NO_DATAPATH.
+// A deleted flow that asked for it (send_flow_rem) is announced to the bridge's OpenFlow
+// connections as FLOW_REMOVED (reason DELETE), as a delete from a controller would be.
 //
 // Invariants: a 2xx to a change is sent only after the change is in the tables AND the
 // datapath fence resolved (as a BARRIER_REPLY): traffic after the reply follows the new tables.
@@ -31,10 +33,11 @@ import {
 } from "../../openflow/flow-format.ts";
 import { formatInstructions } from "../../openflow/instruction-format.ts";
 import { formatMatch } from "../../openflow/match/match-format.ts";
+import type { FlowRemovedMessage } from "../../openflow/messages/flow-removed.ts";
 import type { FlowStats } from "../../openflow/messages/flow-stats.ts";
 import { applyFlowBatch, FlowBatchError } from "../ofproto/flow-batch.ts";
 import type { OfBridge } from "../ofproto/of-handlers/handler-context.ts";
-import { flowStats } from "../ofproto/rule-stats.ts";
+import { flowRemovedMessages, flowStats } from "../ofproto/rule-stats.ts";
 import type { SwitchService } from "../switch/switch-service.ts";
 import {
   ERR_BRIDGE_NOT_IN_DATAPATH,
@@ -50,6 +53,8 @@ import { BridgeParams } from "./ports.ts";
 /** The flow tables of running bridges: undefined when the bridge is not in the datapath. */
 export interface FlowBridges {
   ofBridge(name: string): OfBridge | undefined;
+  /** Tells the bridge's OpenFlow controllers about a flow deleted here (OFPFF_SEND_FLOW_REM). */
+  flowRemoved?(bridge: string, m: FlowRemovedMessage): void;
 }
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -239,6 +244,7 @@ export const flowsPlugin: FastifyPluginAsyncTypebox<{ service: SwitchService; br
     async (req) => {
       const bridge = bridgeOf(req.params.bridge);
       const r = await applyOne(bridge, req.body.match ?? "", req.body.strict ? "delete_strict" : "delete");
+      for (const m of flowRemovedMessages(r.removed, bridge.now())) bridges?.flowRemoved?.(req.params.bridge, m);
       return { deleted: r.removed.length };
     },
   );

@@ -28,6 +28,7 @@
 // Threading: main thread.
 
 import type { Logger } from "pino";
+import type { FlowRemovedMessage } from "../../openflow/messages/flow-removed.ts";
 import type { Api } from "../api/app.ts";
 import { buildApi } from "../api/app.ts";
 import { LiveDataplane } from "../bridge/live-dataplane.ts";
@@ -128,7 +129,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     await live?.settled();
     await Promise.all(ofStarts);
     const dp = live;
-    const flows = dp && { ofBridge: (name: string) => (dp.ofproto.bridges.has(name) ? dp.ofBridge(name) : undefined) };
+    const channels = openflow;
+    const flows = dp && {
+      ofBridge: (name: string) => (dp.ofproto.bridges.has(name) ? dp.ofBridge(name) : undefined),
+      flowRemoved: (name: string, m: FlowRemovedMessage) => channels?.sendFlowRemoved(name, m),
+    };
     api = await buildApi(service, logger, { startedAt, flows });
     await api.listen({ host: listen.host, port: listen.port });
   } catch (err) {

@@ -88,6 +88,11 @@ export class OfConnections {
     return (this.bridges.get(bridge)?.listeners ?? []).map(boundTarget);
   }
 
+  /** Sends FLOW_REMOVED to every connection of `bridge` (for deletions made outside OpenFlow, e.g. REST). */
+  sendFlowRemoved(bridge: string, m: FlowRemovedMessage): void {
+    for (const l of this.bridges.get(bridge)?.listeners ?? []) for (const ch of l.channels) ch.send(m);
+  }
+
   addBridge(name: string): Promise<void> {
     return this.enqueue(() => this.open(name));
   }

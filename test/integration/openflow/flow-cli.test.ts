@@ -8,8 +8,10 @@
 // switch (durations and counters aside) for 200 generated flows; the same flows added with
 // `ovs-ofctl add-flows` and with `wasmvs flow add --file` give identical tables; a 1,000-line
 // add-flows file goes in whole; a file with a bad line (syntax, or refused by the switch)
-// changes nothing.
+// changes nothing; a `wasmvs flow del` of a send_flow_rem flow reaches a controller
+// (`ovs-ofctl monitor`) as FLOW_REMOVED.
 
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +22,7 @@ import { runCli } from "../../../src/cli/program.ts";
 import { addFlowSpec } from "../../openflow/arbitraries/flow-lines.ts";
 import { NetLab, requireTools, type VethNs } from "../../support/netns.ts";
 import { addAddress, ping } from "../../support/ns-traffic.ts";
+import { pollUntil } from "../../support/switch-daemon.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "./of-switch.ts";
 
 const lab = new NetLab();
@@ -27,6 +30,7 @@ let sw: OfSwitch | undefined;
 let a: VethNs;
 let b: VethNs;
 let dir: string;
+let monitor: ChildProcess | undefined;
 const A_IP = "10.200.41.1";
 const B_IP = "10.200.41.2";
 
@@ -49,6 +53,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  monitor?.kill("SIGKILL");
   await stopOfSwitch(sw);
   lab.cleanup();
   rmSync(dir, { recursive: true, force: true });
@@ -151,6 +156,32 @@ describe("wasmvs flow", () => {
     expect(agg).toMatch(/flow_count=1000\b/);
     expect(normalized((await wasmvs("flow", "dump", s().bridge, "table=5")).out)).toHaveLength(1000);
   }, 60_000);
+
+  it("`flow del` of a send_flow_rem flow reaches a connected controller as FLOW_REMOVED", async () => {
+    let out = "";
+    monitor = spawn("stdbuf", ["-oL", OVS_OFCTL, "-O", "OpenFlow13", "monitor", s().unix], {
+      env: { ...process.env, OVS_RUNDIR: dir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    monitor.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    monitor.stderr?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    // Until the monitor is connected, a removal goes nowhere: repeat add + del until one arrives.
+    await pollUntil(
+      "a FLOW_REMOVED printed by ovs-ofctl monitor",
+      async () => {
+        await wasmvs("flow", "add", s().bridge, "table=9,cookie=0x77,send_flow_rem,priority=9,udp,actions=drop");
+        await wasmvs("flow", "del", s().bridge, "table=9,udp");
+        return out;
+      },
+      (o) => /OFPT_FLOW_REMOVED/.test(o),
+    );
+    const line = out.split("\n").find((l) => l.includes("OFPT_FLOW_REMOVED")) as string;
+    expect(line).toMatch(/priority=9,udp reason=delete table_id=9 cookie:0x77/);
+  }, 30_000);
 
   it("a file with a bad line changes nothing, and says which line", async () => {
     const before = await ovsDump();

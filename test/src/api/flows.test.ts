@@ -3,6 +3,8 @@
 // the stub records the order of FLOW_MODs and datapath fences.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { FlowRemovedMessage } from "../../../openflow/messages/flow-removed.ts";
+import { OFPRR } from "../../../openflow/messages/flow-removed.ts";
 import type { FlowBridges } from "../../../src/api/flows.ts";
 import { applyFlowMod } from "../../../src/ofproto/flow-mod.ts";
 import type { OfBridge } from "../../../src/ofproto/of-handlers/handler-context.ts";
@@ -42,11 +44,16 @@ describe("flows REST", () => {
   let h: Harness;
   let stub: StubBridge;
   let inDatapath: boolean;
+  let removed: Array<[string, FlowRemovedMessage]>;
 
   beforeEach(async () => {
     stub = stubBridge();
     inDatapath = true;
-    const flows: FlowBridges = { ofBridge: (name) => (name === "br0" && inDatapath ? stub.bridge : undefined) };
+    removed = [];
+    const flows: FlowBridges = {
+      ofBridge: (name) => (name === "br0" && inDatapath ? stub.bridge : undefined),
+      flowRemoved: (bridge, m) => removed.push([bridge, m]),
+    };
     h = await openHarness({ flows });
     expect((await h.call("POST", "/v1/bridges", { name: "br0" })).status).toBe(201);
   });
@@ -181,6 +188,23 @@ describe("flows REST", () => {
     const bad = await h.call("POST", "/v1/bridges/br0/flows/delete", { match: "priority=5" });
     expect(bad).toMatchObject({ status: 400, body: { error: "INVALID_FLOW" } });
     expect(bad.body.message).toMatch(/"priority" is not allowed/);
+  });
+
+  it("announces deleted send_flow_rem flows to the OpenFlow connections as FLOW_REMOVED/DELETE", async () => {
+    await h.call("POST", "/v1/bridges/br0/flows", {
+      flows: ["table=2,cookie=0x9,send_flow_rem,priority=7,ip,actions=1", "table=2,arp,actions=1"],
+    });
+    expect((await h.call("POST", "/v1/bridges/br0/flows/delete", { match: "table=2" })).body).toEqual({ deleted: 2 });
+    expect(removed).toHaveLength(1);
+    expect(removed[0][0]).toBe("br0");
+    expect(removed[0][1]).toMatchObject({
+      kind: "flow-removed",
+      cookie: 9n,
+      priority: 7,
+      reason: OFPRR.DELETE,
+      tableId: 2,
+      match: [{ name: "eth_type", value: 0x0800 }],
+    });
   });
 
   it("answers 404 for an unknown bridge, 409 when the bridge is not in the datapath, 400 for unknown fields", async () => {
