@@ -6,7 +6,7 @@
 // /v1 with its schemas beside its routes:
 //
 //   root ─ swagger, swagger-ui (/docs), error handler (error-reply.ts), 404
-//     └─ /v1 ─ health.ts │ bridges.ts │ ports.ts │ port-stats.ts │ fdb.ts │ trace.ts
+//     └─ /v1 ─ health.ts │ bridges.ts │ ports.ts │ port-stats.ts │ fdb.ts │ flows.ts │ trace.ts
 //
 // Bodies are JSON only, parsed with JSON.parse so a malformed body is answered with the parser's
 // own words (position included). Validation uses TypeBox's compiler: bodies are checked exactly as sent (no type coercion, no
@@ -28,6 +28,7 @@ import { bridgesPlugin } from "./bridges.ts";
 import { errorReply } from "./error-reply.ts";
 import { ERR_EMPTY_BODY, ERR_MALFORMED_JSON, ERR_ROUTE_NOT_FOUND } from "./errors.ts";
 import { fdbPlugin } from "./fdb.ts";
+import { type FlowBridges, flowsPlugin } from "./flows.ts";
 import { healthPlugin, WASMVS_VERSION } from "./health.ts";
 import { portStatsPlugin } from "./port-stats.ts";
 import { portsPlugin } from "./ports.ts";
@@ -38,6 +39,8 @@ export interface ApiOptions {
   startedAt?: number;
   /** The live dataplane's trace targets; without them trace answers NO_DATAPATH. */
   traceTargets?: TraceTargets;
+  /** The bridges' OpenFlow tables (the live dataplane); without it /flows answers NO_DATAPATH. */
+  flows?: FlowBridges;
 }
 
 export async function buildApi(service: SwitchService, logger: Logger, opts: ApiOptions = {}) {
@@ -82,6 +85,7 @@ export async function buildApi(service: SwitchService, logger: Logger, opts: Api
         { name: "ports", description: "ports, VLAN settings and counters" },
         { name: "fdb", description: "MAC table: learned and static entries" },
         { name: "trace", description: "what the switch does with a packet, and why" },
+        { name: "flows", description: "OpenFlow rules in ovs-ofctl flow syntax" },
       ],
     },
   });
@@ -95,6 +99,7 @@ export async function buildApi(service: SwitchService, logger: Logger, opts: Api
       await v1.register(portStatsPlugin, { service });
       await v1.register(fdbPlugin, { service });
       await v1.register(tracePlugin, { service, targets: opts.traceTargets });
+      await v1.register(flowsPlugin, { service, bridges: opts.flows });
     },
     { prefix: "/v1" },
   );

@@ -112,11 +112,19 @@ export const ERR_STATIC_MAC_NOT_FOUND = createError(
   404,
 );
 
-// Datapath views (trace).
+// Flows (OpenFlow rules over REST) and datapath views (trace).
+export const ERR_INVALID_FLOW = createError("INVALID_FLOW", "%s", 400);
+export const ERR_FLOW_REFUSED = createError("FLOW_REFUSED", "the switch refused %s", 400);
+export const ERR_FLOW_CONFLICT = createError("FLOW_CONFLICT", "the switch refused %s", 409);
 export const ERR_INVALID_TRACE = createError("INVALID_TRACE", "%s", 400);
 export const ERR_NO_DATAPATH = createError(
   "NO_DATAPATH",
-  'bridge "%s" has no datapath: the switch runs without one (--no-datapath)',
+  'bridge "%s" has no flow tables: the daemon runs without a datapath (--no-datapath)',
+  409,
+);
+export const ERR_BRIDGE_NOT_IN_DATAPATH = createError(
+  "BRIDGE_NOT_IN_DATAPATH",
+  'bridge "%s" is not in the datapath yet; try again',
   409,
 );
 

@@ -452,6 +452,7 @@ export class LiveDataplane implements DataplaneView {
       tables: () => br().tables,
       now: () => this.ofproto.now(),
       flowMod: (fm) => this.ofproto.flowMod(name, fm),
+      flowModChecks: () => this.ofproto.flowModChecks(br()),
       groupMod: (gm) => this.ofproto.groupMod(name, gm),
       groups: () => br().groups,
       subscribePacketIn: (l) => this.ofproto.subscribePacketIn(name, l),

@@ -1,9 +1,9 @@
 // What: the `wasmvs` commander program — `wasmvs start` (the daemon) and the REST-client nouns
-// `bridge`, `port`, `fdb`, `trace` — and runCli(argv, io), which runs it and returns the exit code.
+// `bridge`, `port`, `fdb`, `flow`, `trace` — and runCli(argv, io), which runs it and returns the exit code.
 //
 // Design: one Command tree; global --server and --json live on the root and reach every verb
 // through optsWithGlobals(). Each noun is its own module (bridge-command.ts, port-command.ts,
-// fdb-command.ts) that adds verbs whose actions go through `action()` (cli-context.ts), which
+// fdb-command.ts, flow-command.ts) that adds verbs whose actions go through `action()` (cli-context.ts), which
 // supplies the REST client and output; runCli turns failures into exit codes:
 //
 //   0  success (and --help / --version)
@@ -19,6 +19,7 @@ import { WASMVS_VERSION } from "../api/health.ts";
 import { addBridgeCommands } from "./bridge-command.ts";
 import { type CliIo, EXIT_DAEMON_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from "./cli-context.ts";
 import { addFdbCommands } from "./fdb-command.ts";
+import { addFlowCommands } from "./flow-command.ts";
 import { addPortCommands } from "./port-command.ts";
 import { DaemonError, DEFAULT_SERVER } from "./rest-client.ts";
 import { addStartCommand } from "./start-command.ts";
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo): Command {
   addBridgeCommands(program, io);
   addPortCommands(program, io);
   addFdbCommands(program, io);
+  addFlowCommands(program, io);
   addTraceCommand(program, io);
   return program;
 }

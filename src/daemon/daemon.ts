@@ -28,6 +28,7 @@
 // Threading: main thread.
 
 import type { Logger } from "pino";
+import type { FlowRemovedMessage } from "../../openflow/messages/flow-removed.ts";
 import type { Api } from "../api/app.ts";
 import { buildApi } from "../api/app.ts";
 import { LiveDataplane } from "../bridge/live-dataplane.ts";
@@ -128,8 +129,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     await live?.settled();
     await Promise.all(ofStarts);
     const dp = live;
+    const flows = dp && {
+      ofBridge: (name: string) => (dp.ofproto.bridges.has(name) ? dp.ofBridge(name) : undefined),
+    };
     api = await buildApi(service, logger, {
       startedAt,
+      flows,
       traceTargets: dp ? (bridge) => dp.traceTarget(bridge) : undefined,
     });
     await api.listen({ host: listen.host, port: listen.port });

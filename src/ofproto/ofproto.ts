@@ -48,7 +48,7 @@ import type { DatapathRuntime, DatapathSink } from "../datapath/runtime/datapath
 import { GONE_IDLE } from "../datapath/runtime/ring-messages.ts";
 import { BridgeListeners } from "./bridge-listeners.ts";
 import type { FlowModRequest, FlowModResult } from "./flow-mod.ts";
-import { applyFlowMod, type RemovedRule } from "./flow-mod.ts";
+import { applyFlowMod, type FlowModOptions, type RemovedRule } from "./flow-mod.ts";
 import { creditGroupHits, type GroupHit } from "./group-stats.ts";
 import { type GroupModOutcome, type GroupModRequest, GroupTable } from "./group-table.ts";
 import { MegaflowRegistry } from "./megaflow-registry.ts";
@@ -347,14 +347,19 @@ export class Ofproto implements DatapathSink {
     const br = this.bridges.get(bridge);
     if (!br) throw new Error(`no bridge ${bridge}`);
     const now = this.now();
-    const result = applyFlowMod(br.tables, fm, now, {
-      meterExists: (id) => br.meters.has(id),
-      checkInstructions: (instructions) => br.groups.checkFlowGroups(instructions),
-    });
+    const result = applyFlowMod(br.tables, fm, now, this.flowModChecks(br));
     const changed = result.added.length + result.replaced.length + result.modified.length + result.removed.length > 0;
     if (changed) this.revalidateBridge(bridge);
     this.notifyRemoved(bridge, result.removed, now);
     return result;
+  }
+
+  /** The switch-state checks a FLOW_MOD of `br` passes (its groups and meters exist). */
+  flowModChecks(br: OfprotoBridge): FlowModOptions {
+    return {
+      meterExists: (id) => br.meters.has(id),
+      checkInstructions: (instructions) => br.groups.checkFlowGroups(instructions),
+    };
   }
 
   /**

@@ -19,7 +19,7 @@ import type { FlowRemovedMessage } from "../../../openflow/messages/flow-removed
 import type { PortStats } from "../../../openflow/messages/multipart-stats.ts";
 import type { PortModMessage } from "../../../openflow/messages/port.ts";
 import type { DatapathMeterStats } from "../../datapath/runtime/worker-protocol.ts";
-import type { FlowModRequest, FlowModResult } from "../flow-mod.ts";
+import type { FlowModOptions, FlowModRequest, FlowModResult } from "../flow-mod.ts";
 import type { GroupModRequest, GroupTable } from "../group-table.ts";
 import type { MeterModResult } from "../meter-mod.ts";
 import type { MeterModRequest, MeterTable } from "../meter-table.ts";
@@ -52,6 +52,11 @@ export interface OfBridge {
   /** The tables' clock (ms), as given to applyFlowMod and rule-stats.ts. */
   now(): number;
   flowMod(fm: FlowModRequest): FlowModResult;
+  /**
+   * The switch-state checks flowMod applies (groups and meters named exist), for a dry run of a
+   * batch (flow-batch.ts). Optional: without it a dry run checks the FLOW_MOD alone.
+   */
+  flowModChecks?(): FlowModOptions;
   /** Runs a PACKET_OUT's actions over `data` as if received on OpenFlow port `inPort`. */
   packetOut(inPort: number, actions: readonly Action[], data: Uint8Array): Promise<void>;
   /** Resolves once the datapath has applied every change queued so far. */

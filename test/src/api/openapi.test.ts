@@ -27,6 +27,10 @@ const ROUTES: Array<[string, string]> = [
   ["delete", "/v1/bridges/{bridge}/fdb"],
   ["post", "/v1/bridges/{bridge}/fdb"],
   ["delete", "/v1/bridges/{bridge}/fdb/{vlan}/{mac}"],
+  ["get", "/v1/bridges/{bridge}/flows"],
+  ["post", "/v1/bridges/{bridge}/flows"],
+  ["post", "/v1/bridges/{bridge}/flows/modify"],
+  ["post", "/v1/bridges/{bridge}/flows/delete"],
   ["post", "/v1/bridges/{bridge}/trace"],
 ];
 
