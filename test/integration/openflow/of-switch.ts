@@ -108,7 +108,7 @@ export class OfSwitch {
       ...args,
     ];
     return new Promise((resolve, reject) =>
-      execFile(OVS_OFCTL, argv, { timeout: 20_000 }, (err, stdout, stderr) => {
+      execFile(OVS_OFCTL, argv, { timeout: 20_000, maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
         if (err) reject(new Error(`ovs-ofctl ${argv.join(" ")} failed: ${err.message}\n${stderr}`));
         else resolve(stdout);
       }),
