@@ -1,11 +1,8 @@
-// Byte splices between OpenFlow peers for the integration tests: the bytes pass untouched, and
+// A byte splice between OpenFlow peers over unix sockets for the integration tests: the bytes pass untouched, and
 // are counted as OpenFlow messages (and recorded to a pcap when they cross a unix socket, which
 // no capture tool can sniff).
 //
 // What:
-//   - `spliceDial(a, b)`: dials two listeners and joins them — os-ken (which listens, as a
-//     controller does) to wasmvs's passive listener, so an os-ken app drives wasmvs without the
-//     switch dialling out. Resolves once both sockets are connected.
 //   - `UnixRecordingProxy`: listens on a unix path; every connection is joined to an upstream
 //     unix path (the daemon's `<bridge>.mgmt`) and its bytes are appended to a PcapRecorder as
 //     one synthetic TCP stream (server port `pcapPort`), so tshark dissects them.
@@ -19,8 +16,6 @@
 import { rmSync } from "node:fs";
 import net from "node:net";
 import type { PcapRecorder, RecordedStream } from "../../support/pcap-recorder.ts";
-
-export type Endpoint = { host: string; port: number } | { path: string };
 
 /** Counts OpenFlow messages in a stream from their 16-bit length fields. */
 export class MessageCounter {
@@ -42,7 +37,7 @@ export class MessageCounter {
 }
 
 export interface SpliceStats {
-  /** Messages from the first endpoint (or the proxy's client) to the second. */
+  /** Messages from the proxy's client to the upstream. */
   forward: MessageCounter;
   backward: MessageCounter;
   closed: Promise<void>;
@@ -78,30 +73,6 @@ function join(a: net.Socket, b: net.Socket, recorded?: RecordedStream): SpliceSt
     b.on("close", done);
   });
   return { forward, backward, closed };
-}
-
-function dial(e: Endpoint): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = "path" in e ? net.connect(e.path) : net.connect(e.port, e.host);
-    s.once("connect", () => {
-      s.off("error", reject);
-      resolve(s);
-    });
-    s.once("error", reject);
-  });
-}
-
-/** Dials `a` then `b` and joins them; forward counts a → b. */
-export async function spliceDial(a: Endpoint, b: Endpoint): Promise<SpliceStats & { sockets: net.Socket[] }> {
-  const sa = await dial(a);
-  let sb: net.Socket;
-  try {
-    sb = await dial(b);
-  } catch (e) {
-    sa.destroy();
-    throw e;
-  }
-  return { ...join(sa, sb), sockets: [sa, sb] };
 }
 
 export class UnixRecordingProxy {
