@@ -58,9 +58,11 @@ export class LoCapture {
       await closed;
     }
     const text = this.stderr();
-    const m = /Packets captured: (\d+)/.exec(text) ?? /Packets: (\d+)/.exec(text);
-    const d = /Packets dropped.*?: (\d+)/.exec(text) ?? /Dropped.*?: (\d+)/.exec(text);
-    return { captured: m ? Number(m[1]) : -1, dropped: d ? Number(d[1]) : 0 };
+    // "Packets captured: N" and "Packets received/dropped on interface 'lo': R/D (...)"
+    const m = /Packets captured: (\d+)/.exec(text);
+    const d = /received\/dropped on interface .*: (\d+)\/(\d+) \(/.exec(text);
+    if (!m || !d) throw new Error(`dumpcap did not report its counts:\n${text}`);
+    return { captured: Number(m[1]), dropped: Number(d[2]) };
   }
 }
 

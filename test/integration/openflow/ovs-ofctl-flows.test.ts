@@ -64,7 +64,7 @@ beforeAll(async () => {
     await sw.addPort({ name: a.host, type: "system", ofport: 1 });
     await sw.addPort({ name: b.host, type: "system", ofport: 2 });
   } catch (e) {
-    await capture?.stop();
+    await capture?.stop().catch(() => {});
     await stopOfSwitch(sw);
     lab.cleanup();
     throw e;
@@ -72,7 +72,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await capture?.stop();
+  await capture?.stop().catch(() => {});
   await proxy?.close();
   await stopOfSwitch(sw);
   lab.cleanup();

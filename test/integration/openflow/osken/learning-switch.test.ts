@@ -50,7 +50,7 @@ beforeAll(async () => {
     osken = await OsKen.start("learning_switch_13.py", { dialSwitch: `127.0.0.1:${port}` });
     await osken.waitFor("CONNECTED");
   } catch (e) {
-    await capture?.stop();
+    await capture?.stop().catch(() => {});
     await osken?.stop();
     await stopOfSwitch(sw);
     lab.cleanup();
@@ -59,7 +59,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await capture?.stop();
+  await capture?.stop().catch(() => {});
   await osken?.stop();
   killAllOsKen();
   await stopOfSwitch(sw);
