@@ -10,9 +10,10 @@
 // echo requests and replies, also summed by dump-aggregate; packet-out with output:TABLE runs
 // the frame through the tables, reaches the namespace port its flow names and moves that flow's
 // counter.
-// How: ovs-ofctl is the real binary; TCP exchanges are captured on lo with dumpcap (filter: the
-//   switch's port); punix exchanges go through a unix proxy (of-splice.ts) that records the
-//   untouched bytes as a pcap with synthetic TCP framing (a unix socket cannot be sniffed).
+// How: ovs-ofctl is the real binary; the switch records (of-recording.ts): TCP exchanges are
+//   captured on lo with dumpcap (filter: the switch's port); punix exchanges go through a unix
+//   proxy that records the untouched bytes as a pcap with synthetic TCP framing (a unix socket
+//   cannot be sniffed).
 //   Both files are dissected by tshark as OpenFlow: zero malformed segments, no expert errors,
 //   and the proxy's message count equals the messages tshark found.
 
@@ -22,15 +23,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetLab, PYTHON, requireTools, type VethNs } from "../../support/netns.ts";
 import { addAddress, ping } from "../../support/ns-traffic.ts";
-import { countTypes, dissectOpenflow, LoCapture, openflowProblems } from "../../support/openflow-dissect.ts";
-import { PcapRecorder } from "../../support/pcap-recorder.ts";
+import { countTypes, openflowProblems } from "../../support/openflow-dissect.ts";
 import { pollUntil } from "../../support/switch-daemon.ts";
 import { frame, sniff } from "../ports/frame-peer.ts";
-import { UnixRecordingProxy } from "./of-splice.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "./of-switch.ts";
 
 const N_FLOWS = 10_000;
-const PCAP_UNIX_PORT = 6653;
 const A_IP = "10.200.41.1";
 const B_IP = "10.200.41.2";
 
@@ -39,9 +37,6 @@ let sw: OfSwitch | undefined;
 let a: VethNs;
 let b: VethNs;
 let dir = "";
-let capture: LoCapture | undefined;
-let proxy: UnixRecordingProxy | undefined;
-let tcpPort = 0;
 
 beforeAll(async () => {
   requireTools("ip", "ping", PYTHON, OVS_OFCTL, "dumpcap", "tshark");
@@ -51,20 +46,10 @@ beforeAll(async () => {
     b = lab.addVethNs("fb");
     addAddress(a.ns, a.peer, `${A_IP}/24`);
     addAddress(b.ns, b.peer, `${B_IP}/24`);
-    sw = await OfSwitch.start(lab, "of");
-    tcpPort = Number(sw.tcp.split(":").at(-1));
-    capture = await LoCapture.start(join(dir, "tcp.pcapng"), [tcpPort]);
-    const upstream = sw.unix.slice("unix:".length);
-    proxy = await UnixRecordingProxy.listen(
-      join(dir, "proxy.mgmt"),
-      upstream,
-      new PcapRecorder(join(dir, "unix.pcap")),
-      PCAP_UNIX_PORT,
-    );
+    sw = await OfSwitch.start(lab, "of", { record: true });
     await sw.addPort({ name: a.host, type: "system", ofport: 1 });
     await sw.addPort({ name: b.host, type: "system", ofport: 2 });
   } catch (e) {
-    await capture?.stop().catch(() => {});
     await stopOfSwitch(sw);
     lab.cleanup();
     throw e;
@@ -72,8 +57,6 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await capture?.stop().catch(() => {});
-  await proxy?.close();
   await stopOfSwitch(sw);
   lab.cleanup();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -81,7 +64,7 @@ afterAll(async () => {
 
 const s = () => sw as OfSwitch;
 const tcp = () => s().tcp;
-const unix = () => `unix:${(proxy as UnixRecordingProxy).path}`;
+const unix = () => s().unix; // the recording proxy in front of the punix socket
 
 interface Flow {
   cookie: number;
@@ -280,17 +263,12 @@ describe("ovs-ofctl flow management against wasmvs", () => {
   });
 
   it("tshark dissects every OpenFlow byte of these exchanges: zero malformed", async () => {
-    const tcpStats = await (capture as LoCapture).stop();
-    expect(tcpStats.dropped).toBe(0);
-    const p = proxy as UnixRecordingProxy;
-    proxy = undefined;
-    await p.close();
-    const tcpSegs = await dissectOpenflow(join(dir, "tcp.pcapng"), [tcpPort]);
-    const unixSegs = await dissectOpenflow(join(dir, "unix.pcap"), [PCAP_UNIX_PORT]);
-    expect(openflowProblems(tcpSegs)).toEqual([]);
-    expect(openflowProblems(unixSegs)).toEqual([]);
-    const tcpTypes = countTypes(tcpSegs);
-    const unixTypes = countTypes(unixSegs);
+    const rec = await s().dissect();
+    expect(rec.dropped).toBe(0);
+    expect(openflowProblems(rec.tcp)).toEqual([]);
+    expect(openflowProblems(rec.unix)).toEqual([]);
+    const tcpTypes = countTypes(rec.tcp);
+    const unixTypes = countTypes(rec.unix);
     // FLOW_MOD (14): the 10,000 adds went over punix; mods and deletes over both.
     expect(unixTypes.get(14) ?? 0).toBeGreaterThanOrEqual(N_FLOWS);
     expect(tcpTypes.get(14) ?? 0).toBeGreaterThan(20);
@@ -298,6 +276,6 @@ describe("ovs-ofctl flow management against wasmvs", () => {
     expect(unixTypes.get(19) ?? 0).toBeGreaterThan(10);
     // every message the proxy passed was dissected
     const dissected = [...unixTypes.values()].reduce((n, c) => n + c, 0);
-    expect(dissected).toBe(p.messages);
+    expect(dissected).toBe(rec.unixMessages);
   });
 });
