@@ -138,5 +138,7 @@ describe("os-ken learning switch drives wasmvs", () => {
     for (const t of [0, 6, 10, 13, 14, 21]) expect(types.get(t) ?? 0, `type ${t}`).toBeGreaterThan(0);
     expect(types.get(14)).toBe(added + 1);
     expect(types.get(10)).toBe(app().events("PACKET_IN").length);
+    // one PACKET_OUT per PACKET_IN: the app forwards every packet it is sent
+    expect(types.get(13)).toBe(types.get(10));
   });
 });
