@@ -6,7 +6,7 @@
 // /v1 with its schemas beside its routes:
 //
 //   root ─ swagger, swagger-ui (/docs), error handler (error-reply.ts), 404
-//     └─ /v1 ─ health.ts │ bridges.ts │ ports.ts │ port-stats.ts │ fdb.ts
+//     └─ /v1 ─ health.ts │ bridges.ts │ ports.ts │ port-stats.ts │ fdb.ts │ controllers.ts
 //
 // Bodies are JSON only, parsed with JSON.parse so a malformed body is answered with the parser's
 // own words (position included). Validation uses TypeBox's compiler: bodies are checked exactly as sent (no type coercion, no
@@ -25,6 +25,7 @@ import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
 import type { SwitchService } from "../switch/switch-service.ts";
 import { bridgesPlugin } from "./bridges.ts";
+import { type ControllerStatusSource, controllersPlugin } from "./controllers.ts";
 import { errorReply } from "./error-reply.ts";
 import { ERR_EMPTY_BODY, ERR_MALFORMED_JSON, ERR_ROUTE_NOT_FOUND } from "./errors.ts";
 import { fdbPlugin } from "./fdb.ts";
@@ -35,6 +36,8 @@ import { portsPlugin } from "./ports.ts";
 export interface ApiOptions {
   /** When the daemon started (ms since epoch), for /v1/health uptime; default: now. */
   startedAt?: number;
+  /** Live state of each bridge's controller connections (the daemon's OpenFlow side). */
+  controllerStatus?: ControllerStatusSource;
 }
 
 export async function buildApi(service: SwitchService, logger: Logger, opts: ApiOptions = {}) {
@@ -78,6 +81,7 @@ export async function buildApi(service: SwitchService, logger: Logger, opts: Api
         { name: "bridges", description: "bridges and their settings" },
         { name: "ports", description: "ports, VLAN settings and counters" },
         { name: "fdb", description: "MAC table: learned and static entries" },
+        { name: "controllers", description: "OpenFlow controllers of a bridge and their connections" },
       ],
     },
   });
@@ -90,6 +94,7 @@ export async function buildApi(service: SwitchService, logger: Logger, opts: Api
       await v1.register(portsPlugin, { service });
       await v1.register(portStatsPlugin, { service });
       await v1.register(fdbPlugin, { service });
+      await v1.register(controllersPlugin, { service, controllerStatus: opts.controllerStatus });
     },
     { prefix: "/v1" },
   );

@@ -27,6 +27,9 @@ const ROUTES: Array<[string, string]> = [
   ["delete", "/v1/bridges/{bridge}/fdb"],
   ["post", "/v1/bridges/{bridge}/fdb"],
   ["delete", "/v1/bridges/{bridge}/fdb/{vlan}/{mac}"],
+  ["get", "/v1/bridges/{bridge}/controllers"],
+  ["put", "/v1/bridges/{bridge}/controllers"],
+  ["delete", "/v1/bridges/{bridge}/controllers"],
 ];
 
 describe("OpenAPI document", () => {
