@@ -9,8 +9,9 @@
 // their counters move. Every OpenFlow byte between os-ken and wasmvs is captured on lo and
 // dissected by tshark with zero malformed segments; the FLOW_MODs on the wire are exactly the
 // table-miss plus one per flow the app says it added.
-// How: the real osken-manager (python3-os-ken) connects to the switch's passive TCP listener
-//   (os-ken's --ofp-switch-address-list); hosts are namespaces on veth `system` ports.
+// How: the real osken-manager (python3-os-ken) listens; the switch dials it (an active tcp:
+//   controller set with PUT /v1/bridges/{bridge}/controllers); ovs-ofctl reads the tables over
+//   the switch's passive listener; hosts are namespaces on veth `system` ports.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +21,7 @@ import { NetLab, requireTools, type VethNs } from "../../../support/netns.ts";
 import { addAddress, macOf, ping } from "../../../support/ns-traffic.ts";
 import { countTypes, dissectOpenflow, LoCapture, openflowProblems } from "../../../support/openflow-dissect.ts";
 import { pollUntil } from "../../../support/switch-daemon.ts";
+import { rest } from "../../controllers/rest.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "../of-switch.ts";
 import { killAllOsKen, OSKEN_MANAGER, OsKen } from "./osken-manager.ts";
 
@@ -45,9 +47,14 @@ beforeAll(async () => {
     }
     sw = await OfSwitch.start(lab, "ls");
     for (let i = 0; i < 3; i++) await sw.addPort({ name: hosts[i].host, type: "system", ofport: i + 1 });
-    port = Number(sw.tcp.split(":").at(-1));
+    osken = await OsKen.start("learning_switch_13.py");
+    port = osken.listenPort;
     capture = await LoCapture.start(join(dir, "osken.pcapng"), [port]);
-    osken = await OsKen.start("learning_switch_13.py", { dialSwitch: `127.0.0.1:${port}` });
+    // the switch dials os-ken: an active controller target, set over REST
+    const put = await rest(sw.daemon.url, "PUT", `/bridges/${sw.bridge}/controllers`, {
+      targets: [osken.controllerTarget],
+    });
+    if (put.status !== 200) throw new Error(`PUT controllers: ${put.status} ${JSON.stringify(put.body)}`);
     await osken.waitFor("CONNECTED");
   } catch (e) {
     await capture?.stop().catch(() => {});

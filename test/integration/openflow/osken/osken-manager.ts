@@ -2,14 +2,14 @@
 // (Debian's python3-os-ken) with an app from this folder, its events read from stdout.
 //
 // What: `OsKen.start(app, opts)` spawns `/usr/bin/osken-manager` listening on a free port of
-//   127.0.0.1 (the controller's side of OpenFlow) and, with `dialSwitch: "127.0.0.1:PORT"`, also
-//   dialling that switch address itself (os-ken's --ofp-switch-address-list: the controller
-//   opens the TCP connection, then speaks as a controller — the switch's passive listener is
-//   enough). The apps print `WVS <EVENT> k=v ...` lines; `events(name)` parses them and
-//   `waitFor(name, pred)` waits for one. `stop()` ends the process (SIGTERM, then SIGKILL).
+//   127.0.0.1, as a controller does; the switch dials it (an active `tcp:127.0.0.1:PORT`
+//   controller target, `controllerTarget`). The apps print `WVS <EVENT> k=v ...` lines;
+//   `events(name)` parses them and `waitFor(name, pred)` waits for one. `stop()` ends the
+//   process (SIGTERM, then SIGKILL).
 // Invariants: every process started here is stopped by stop() or by killAllOsKen().
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { pollUntil } from "../../../support/switch-daemon.ts";
@@ -46,18 +46,35 @@ export class OsKen {
     });
   }
 
-  static async start(app: string, opts: { dialSwitch?: string; env?: Record<string, string> } = {}): Promise<OsKen> {
+  static async start(app: string, opts: { env?: Record<string, string> } = {}): Promise<OsKen> {
     const listenPort = await freePort();
-    const args = ["--ofp-listen-host", "127.0.0.1", "--ofp-tcp-listen-port", String(listenPort)];
-    if (opts.dialSwitch) args.push("--ofp-switch-address-list", opts.dialSwitch, "--ofp-switch-connect-interval", "1");
-    args.push(`${APPS}${app}`);
+    const args = ["--ofp-listen-host", "127.0.0.1", "--ofp-tcp-listen-port", String(listenPort), `${APPS}${app}`];
     const child = spawn(OSKEN_MANAGER, args, {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, PYTHONUNBUFFERED: "1", ...opts.env },
     });
     running.add(child);
     child.on("exit", () => running.delete(child));
-    return new OsKen(child, listenPort);
+    const osken = new OsKen(child, listenPort);
+    // Ready when its socket listens (read from /proc: a probe connection would be a "switch").
+    const hexPort = `:${listenPort.toString(16).toUpperCase().padStart(4, "0")} `;
+    await pollUntil(
+      `osken-manager listening on ${listenPort}`,
+      () => {
+        if (child.exitCode !== null) throw new Error(`osken-manager exited: ${osken.output()}`);
+        return readFileSync("/proc/net/tcp", "utf8")
+          .split("\n")
+          .some((l) => l.includes(`0100007F${hexPort}`) && l.includes(" 0A "));
+      },
+      (listening) => listening,
+      20_000,
+    );
+    return osken;
+  }
+
+  /** The active controller target a switch dials to reach this os-ken. */
+  get controllerTarget(): string {
+    return `tcp:127.0.0.1:${this.listenPort}`;
   }
 
   /** The app's events so far (`WVS NAME k=v ...` lines), optionally only those named `name`. */

@@ -9,8 +9,9 @@
 // one VLAN ping each other; hosts of different VLANs (same IPv4 subnet) cannot, in either
 // direction. The learned eth_src/eth_dst flows carry the traffic (counters). Every OpenFlow
 // byte between os-ken and wasmvs is dissected by tshark with zero malformed segments.
-// How: the real osken-manager dials the switch's passive TCP listener; hosts are namespaces on
-//   veth `system` ports 1..4, ports 1-2 in VLAN 100 and 3-4 in VLAN 200.
+// How: the real osken-manager listens and the switch dials it (an active tcp: controller set
+//   over REST); hosts are namespaces on veth `system` ports 1..4, ports 1-2 in VLAN 100 and
+//   3-4 in VLAN 200.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +21,7 @@ import { NetLab, requireTools, type VethNs } from "../../../support/netns.ts";
 import { addAddress, macOf, ping } from "../../../support/ns-traffic.ts";
 import { countTypes, dissectOpenflow, LoCapture, openflowProblems } from "../../../support/openflow-dissect.ts";
 import { pollUntil } from "../../../support/switch-daemon.ts";
+import { rest } from "../../controllers/rest.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "../of-switch.ts";
 import { killAllOsKen, OSKEN_MANAGER, OsKen } from "./osken-manager.ts";
 
@@ -46,12 +48,16 @@ beforeAll(async () => {
     }
     sw = await OfSwitch.start(lab, "vp");
     for (let i = 0; i < 4; i++) await sw.addPort({ name: hosts[i].host, type: "system", ofport: i + 1 });
-    port = Number(sw.tcp.split(":").at(-1));
-    capture = await LoCapture.start(join(dir, "osken.pcapng"), [port]);
     osken = await OsKen.start("vlan_pipeline_13.py", {
-      dialSwitch: `127.0.0.1:${port}`,
       env: { WVS_VLANS: VLAN_OF.map((v, i) => `${i + 1}:${v}`).join(",") },
     });
+    port = osken.listenPort;
+    capture = await LoCapture.start(join(dir, "osken.pcapng"), [port]);
+    // the switch dials os-ken: an active controller target, set over REST
+    const put = await rest(sw.daemon.url, "PUT", `/bridges/${sw.bridge}/controllers`, {
+      targets: [osken.controllerTarget],
+    });
+    if (put.status !== 200) throw new Error(`PUT controllers: ${put.status} ${JSON.stringify(put.body)}`);
     await osken.waitFor("CONNECTED");
   } catch (e) {
     await capture?.stop().catch(() => {});
