@@ -165,21 +165,38 @@ const CODES_BY_TYPE: Record<number, Record<string, number>> = {
   [OFPET.TABLE_FEATURES_FAILED]: TABLE_FEATURES_FAILED,
 };
 
+/** Names by (type << 16 | code), filled as they are asked for: a peer's bad messages are hot. */
+const ERROR_NAMES = new Map<number, string>();
+
 /** "BAD_MATCH/BAD_PREREQ" style name of an error type and code (numbers when unknown). */
 export function errorName(type: number, code: number): string {
-  const t = Object.entries(OFPET).find(([, v]) => v === type)?.[0] ?? `type${type}`;
-  const c = Object.entries(CODES_BY_TYPE[type] ?? {}).find(([, v]) => v === code)?.[0] ?? `code${code}`;
-  return `${t}/${c}`;
+  const k = type * 0x10000 + code;
+  let name = ERROR_NAMES.get(k);
+  if (name === undefined) {
+    const t = Object.entries(OFPET).find(([, v]) => v === type)?.[0] ?? `type${type}`;
+    const c = Object.entries(CODES_BY_TYPE[type] ?? {}).find(([, v]) => v === code)?.[0] ?? `code${code}`;
+    name = `${t}/${c}`;
+    if (type <= 0xffff && code <= 0xffff) ERROR_NAMES.set(k, name);
+  }
+  return name;
 }
 
-/** Raised by decoders and the switch; the channel turns it into an OFPT_ERROR reply. */
+/**
+ * Raised by decoders and the switch; the channel turns it into an OFPT_ERROR reply. It is the
+ * peer's mistake, not ours: no stack trace is captured (capturing one cost more than decoding
+ * the message, for every malformed message a peer sends).
+ */
 export class OfpError extends Error {
-  constructor(
-    readonly errType: number,
-    readonly errCode: number,
-    detail: string,
-  ) {
+  readonly errType: number;
+  readonly errCode: number;
+
+  constructor(errType: number, errCode: number, detail: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`${errorName(errType, errCode)}: ${detail}`);
+    Error.stackTraceLimit = limit;
+    this.errType = errType;
+    this.errCode = errCode;
     this.name = "OfpError";
   }
 }

@@ -6,7 +6,8 @@
 // /v1 with its schemas beside its routes:
 //
 //   root ─ swagger, swagger-ui (/docs), error handler (error-reply.ts), 404
-//     └─ /v1 ─ health.ts │ bridges.ts │ ports.ts │ port-stats.ts │ fdb.ts │ flows.ts │ trace.ts
+//     └─ /v1 ─ health.ts │ bridges.ts │ ports.ts │ port-stats.ts │ fdb.ts │ controllers.ts │ flows.ts
+//              │ trace.ts
 //
 // Bodies are JSON only, parsed with JSON.parse so a malformed body is answered with the parser's
 // own words (position included). Validation uses TypeBox's compiler: bodies are checked exactly as sent (no type coercion, no
@@ -25,6 +26,7 @@ import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
 import type { SwitchService } from "../switch/switch-service.ts";
 import { bridgesPlugin } from "./bridges.ts";
+import { type ControllerStatusSource, controllersPlugin } from "./controllers.ts";
 import { errorReply } from "./error-reply.ts";
 import { ERR_EMPTY_BODY, ERR_MALFORMED_JSON, ERR_ROUTE_NOT_FOUND } from "./errors.ts";
 import { fdbPlugin } from "./fdb.ts";
@@ -41,6 +43,8 @@ export interface ApiOptions {
   traceTargets?: TraceTargets;
   /** The bridges' OpenFlow tables (the live dataplane); without it /flows answers NO_DATAPATH. */
   flows?: FlowBridges;
+  /** Live state of each bridge's controller connections (the daemon's OpenFlow side). */
+  controllerStatus?: ControllerStatusSource;
 }
 
 export async function buildApi(service: SwitchService, logger: Logger, opts: ApiOptions = {}) {
@@ -86,6 +90,7 @@ export async function buildApi(service: SwitchService, logger: Logger, opts: Api
         { name: "fdb", description: "MAC table: learned and static entries" },
         { name: "trace", description: "what the switch does with a packet, and why" },
         { name: "flows", description: "OpenFlow rules in ovs-ofctl flow syntax" },
+        { name: "controllers", description: "OpenFlow controllers of a bridge and their connections" },
       ],
     },
   });
@@ -100,6 +105,7 @@ export async function buildApi(service: SwitchService, logger: Logger, opts: Api
       await v1.register(fdbPlugin, { service });
       await v1.register(tracePlugin, { service, targets: opts.traceTargets });
       await v1.register(flowsPlugin, { service, bridges: opts.flows });
+      await v1.register(controllersPlugin, { service, controllerStatus: opts.controllerStatus });
     },
     { prefix: "/v1" },
   );

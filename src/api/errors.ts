@@ -70,6 +70,7 @@ export const ERR_BRIDGE_NOT_FOUND = createError("BRIDGE_NOT_FOUND", 'bridge "%s"
 export const ERR_BRIDGE_EXISTS = createError("BRIDGE_EXISTS", 'bridge "%s" already exists', 409);
 export const ERR_INVALID_NAME = createError("INVALID_NAME", "%s", 400);
 export const ERR_INVALID_BRIDGE_SETTING = createError("INVALID_BRIDGE_SETTING", "%s", 400);
+export const ERR_INVALID_CONTROLLER_TARGET = createError("INVALID_CONTROLLER_TARGET", "%s", 400);
 
 // Ports.
 export const ERR_PORT_NOT_FOUND = createError("PORT_NOT_FOUND", 'port "%s" does not exist on bridge "%s"', 404);

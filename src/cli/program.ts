@@ -1,5 +1,6 @@
 // What: the `wasmvs` commander program — `wasmvs start` (the daemon) and the REST-client nouns
-// `bridge`, `port`, `fdb`, `flow`, `trace` — and runCli(argv, io), which runs it and returns the exit code.
+// `bridge`, `port`, `fdb`, `controller`, `flow`, `trace` — and runCli(argv, io), which runs it and
+// returns the exit code.
 //
 // Design: one Command tree; global --server and --json live on the root and reach every verb
 // through optsWithGlobals(). Each noun is its own module (bridge-command.ts, port-command.ts,
@@ -18,6 +19,7 @@ import { Command, CommanderError } from "commander";
 import { WASMVS_VERSION } from "../api/health.ts";
 import { addBridgeCommands } from "./bridge-command.ts";
 import { type CliIo, EXIT_DAEMON_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from "./cli-context.ts";
+import { addControllerCommands } from "./controller-command.ts";
 import { addFdbCommands } from "./fdb-command.ts";
 import { addFlowCommands } from "./flow-command.ts";
 import { addPortCommands } from "./port-command.ts";
@@ -38,6 +40,7 @@ export function buildProgram(io: CliIo): Command {
   addBridgeCommands(program, io);
   addPortCommands(program, io);
   addFdbCommands(program, io);
+  addControllerCommands(program, io);
   addFlowCommands(program, io);
   addTraceCommand(program, io);
   return program;

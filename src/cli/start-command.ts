@@ -9,6 +9,11 @@
 // port 0 = any free port, named as {"openflow":"HOST:PORT"} in the readiness line); every
 // bridge always has its punix socket <state-dir>/<bridge>.mgmt.
 //
+// `--controller TARGET` (repeatable) seeds the default bridge's controllers when the state is
+// new, like --bridge; afterwards the persisted list rules (`wasmvs controller set`).
+// `--private-key`, `--certificate`, `--ca-cert` name the PEM files ssl:/pssl: controllers use
+// (all three or none; ovs-vswitchd's flags).
+//
 // Design: the daemon modules are imported lazily so client verbs do not load fastify.
 //
 // Threading: main thread; installs SIGINT/SIGTERM handlers once the daemon is up.
@@ -31,6 +36,15 @@ export function addStartCommand(program: Command, _io: CliIo): void {
       "127.0.0.1:6653",
     )
     .option("--bridge <name>", "bridge created (standalone) when the state is new", "br0")
+    .option(
+      "--controller <target>",
+      "controller of the default bridge when the state is new (repeatable; e.g. tcp:127.0.0.1:6633)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option("--private-key <file>", "PEM private key for ssl:/pssl: controllers")
+    .option("--certificate <file>", "PEM certificate for ssl:/pssl: controllers")
+    .option("--ca-cert <file>", "PEM CA certificate that controllers' certificates must chain to")
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .option("--no-datapath", "configuration and REST only: attach no ports, forward nothing")
     .option("--no-internal-ports", "do not give bridges their LOCAL internal port (a TAP named after the bridge)")
@@ -43,6 +57,10 @@ export function addStartCommand(program: Command, _io: CliIo): void {
         datapath: boolean;
         internalPorts: boolean;
         openflow?: string;
+        controller: string[];
+        privateKey?: string;
+        certificate?: string;
+        caCert?: string;
       }) => {
         const { parseListenAddress } = await import("../daemon/rest-address.ts");
         try {
@@ -58,6 +76,15 @@ export function addStartCommand(program: Command, _io: CliIo): void {
             `--openflow "${opts.openflow}" is not HOST:PORT (e.g. 127.0.0.1:6653; port 0 picks a free one)`,
           );
         }
+        const ssl = { privateKey: opts.privateKey, certificate: opts.certificate, caCert: opts.caCert };
+        const { checkSslFiles } = await import("../daemon/ssl-files.ts");
+        const { checkControllerTargets } = await import("../switch/controller-rules.ts");
+        try {
+          checkSslFiles(ssl);
+          checkControllerTargets(opts.controller);
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
         const { startDaemon } = await import("../daemon/daemon.ts");
         const { exitOnSignals } = await import("../daemon/signals.ts");
         const logger = pino({ level: opts.logLevel, base: { pid: process.pid, name: "wasmvs" } });
@@ -69,6 +96,8 @@ export function addStartCommand(program: Command, _io: CliIo): void {
             datapath: opts.datapath,
             internalPorts: opts.internalPorts,
             openflow,
+            controllers: opts.controller,
+            ssl,
             logger,
           });
           exitOnSignals(daemon, logger);

@@ -21,6 +21,10 @@
 // (src/ofproto/of-connections.ts). The ready line names the bound OpenFlow address
 // ({"openflow": "HOST:PORT"}), so port 0 is usable by scripts and tests. It is off unless
 // asked for: several daemons on one host (tests) would otherwise fight over one port.
+// Each bridge's configured controllers (BridgeConfig.controllers: tcp:/ssl: dialed, ptcp:/pssl:/
+// punix: listened on) open with the bridge and follow bridge-changed events, so a REST change
+// moves only the targets that changed; ssl:/pssl: use the PEM files of `ssl` (daemon flags, read
+// when such a target opens). `controllers` seeds the default bridge on a new state only.
 //
 // Invariants: if start fails half-way, everything already opened is closed before the error is
 // rethrown; close() is idempotent and never rejects on a second call.
@@ -37,6 +41,7 @@ import { OfConnections } from "../ofproto/of-connections.ts";
 import { type DataplaneView, NullDataplane } from "../switch/dataplane-view.ts";
 import { SwitchService } from "../switch/switch-service.ts";
 import { parseListenAddress, restUrl } from "./rest-address.ts";
+import { checkSslFiles, type SslFiles, sslLoader } from "./ssl-files.ts";
 
 export const DEFAULT_REST = "127.0.0.1:8080";
 export const DEFAULT_STATE_DIR = "./wasmvs-state";
@@ -60,6 +65,10 @@ export interface DaemonOptions {
   sysfsRoot?: string;
   /** HOST:PORT of the default bridge's OpenFlow passive listener (port 0 = any); none if unset. */
   openflow?: string;
+  /** Controller targets given to the default bridge when the state is new (`--controller`). */
+  controllers?: string[];
+  /** PEM files for ssl:/pssl: controller targets (`--private-key`, `--certificate`, `--ca-cert`). */
+  ssl?: SslFiles;
   /** Called after the service exists and before it replays the configuration: subscribe here. */
   onService?: (service: SwitchService) => void | Promise<void>;
 }
@@ -80,6 +89,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const defaultBridge = opts.defaultBridge ?? DEFAULT_BRIDGE;
   const stateDir = opts.stateDir ?? DEFAULT_STATE_DIR;
   const startedAt = Date.now();
+  checkSslFiles(opts.ssl);
 
   const store = await ConfigStore.open(stateDir, logger.child({ module: "config-store" }));
   const fresh = store.stats().seq === 0n;
@@ -108,14 +118,20 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       targets: ofListen ? { [defaultBridge]: [`ptcp:${ofListen.port}:${ofListen.host}`] } : {},
       bridgeOf: (name) => dp.ofBridge(name),
       logger: logger.child({ module: "openflow" }),
+      tls: sslLoader(opts.ssl),
     });
     const of = openflow;
     service.on("bridge-added", (e) => {
-      const started = of.addBridge(e.bridge.name);
+      const started = of.addBridge(e.bridge.name, e.bridge.controllers);
       started.catch(() => {}); // logged by OfConnections; awaited below during start-up
       ofStarts.push(started);
     });
     service.on("bridge-removed", (e) => void of.removeBridge(e.bridge.name));
+    service.on("bridge-changed", (e) => {
+      if (e.old.controllers.join("\n") !== e.new.controllers.join("\n")) {
+        void of.setControllers(e.new.name, e.new.controllers);
+      }
+    });
   }
   try {
     live?.follow(service);
@@ -124,11 +140,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     if (fresh) {
       const name = defaultBridge;
       await service.createBridge({ name, failMode: "standalone" });
-      logger.info({ bridge: name }, "new state: created the default bridge");
+      if (opts.controllers?.length) await service.setControllers(name, opts.controllers);
+      logger.info({ bridge: name, controllers: opts.controllers }, "new state: created the default bridge");
     }
     await live?.settled();
     await Promise.all(ofStarts);
     const dp = live;
+    const of = openflow;
     const flows = dp && {
       ofBridge: (name: string) => (dp.ofproto.bridges.has(name) ? dp.ofBridge(name) : undefined),
     };
@@ -136,6 +154,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       startedAt,
       flows,
       traceTargets: dp ? (bridge) => dp.traceTarget(bridge) : undefined,
+      controllerStatus: of && ((b) => of.controllerStatus(b)),
     });
     await api.listen({ host: listen.host, port: listen.port });
   } catch (err) {

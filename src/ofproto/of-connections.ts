@@ -20,6 +20,10 @@
 //                                                 (HELLO, ECHO, ERROR and BAD_REQUEST for the
 //                                                  rest are the channel's own)
 //
+//   The bridge's configured controllers (BridgeConfig.controllers: tcp:/ssl:/unix: dialed with
+//   backoff, ptcp:/pssl:/punix: listened on) are a ControllerSet (of-controller-set.ts) opened
+//   with addBridge(name, targets) and changed live by setControllers; their channels use the
+//   same dispatch table and receive the same async messages (channelsOf).
 // Design: handlers see the bridge only through OfBridge (of-handlers/handler-context.ts); per
 //   connection state (SET_CONFIG) lives in a WeakMap keyed by channel. Opening and closing run
 //   one at a time in call order through a promise queue, so a bridge removed while its
@@ -43,7 +47,14 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { ChannelLog, OfChannel } from "../../openflow/channel/channel.ts";
 import type { Outgoing } from "../../openflow/channel/dispatch.ts";
-import { formatTarget, PassiveListener, parseTarget } from "../../openflow/channel/transports.ts";
+import {
+  type BackoffOptions,
+  formatTarget,
+  PassiveListener,
+  parseTarget,
+  type TlsFiles,
+} from "../../openflow/channel/transports.ts";
+import { ControllerSet, type ControllerStatus } from "./of-controller-set.ts";
 import { flowHandlers } from "./of-handlers/flow-handlers.ts";
 import { groupHandlers } from "./of-handlers/group-handlers.ts";
 import { newConnectionState, type OfBridge, type OfConnectionState } from "./of-handlers/handler-context.ts";
@@ -63,10 +74,16 @@ export interface OfConnectionsOptions {
   logger: Logger;
   /** Echo probe interval of each channel (default: the channel's, 5 s). */
   probeIntervalMs?: number;
+  /** TLS files for the controllers' ssl:/pssl: targets (undefined: none configured). */
+  tls?: () => TlsFiles | undefined;
+  /** Reconnect backoff of active controller targets (default 1 s doubling to 8 s). */
+  backoff?: BackoffOptions;
 }
 
 interface BridgeListeners {
   listeners: PassiveListener[];
+  /** The bridge's configured controllers (of-controller-set.ts). */
+  controllers?: ControllerSet;
   unsubscribe: Array<(() => void) | undefined>;
 }
 
@@ -97,8 +114,29 @@ export class OfConnections {
     return (this.bridges.get(bridge)?.listeners ?? []).map(boundTarget);
   }
 
-  addBridge(name: string): Promise<void> {
-    return this.enqueue(() => this.open(name));
+  addBridge(name: string, controllers: readonly string[] = []): Promise<void> {
+    return this.enqueue(async () => {
+      await this.open(name);
+      await this.bridges.get(name)?.controllers?.apply(controllers);
+    });
+  }
+
+  /** Makes the bridge's controller connections match `targets` (only what changed moves). */
+  setControllers(name: string, targets: readonly string[]): Promise<void> {
+    return this.enqueue(async () => {
+      await this.bridges.get(name)?.controllers?.apply(targets);
+    });
+  }
+
+  /** Per configured controller target, its connection state; undefined for an unknown bridge. */
+  controllerStatus(name: string): ControllerStatus[] | undefined {
+    return this.bridges.get(name)?.controllers?.status();
+  }
+
+  /** Every channel of a bridge: its listeners' and its controllers'. */
+  private *channelsOf(entry: BridgeListeners): Iterable<OfChannel> {
+    for (const l of entry.listeners) yield* l.channels;
+    if (entry.controllers) yield* entry.controllers.channels();
   }
 
   removeBridge(name: string): Promise<void> {
@@ -134,18 +172,16 @@ export class OfConnections {
     this.bridges.set(name, entry);
     const bridge = this.opts.bridgeOf(name);
     const sendAll = (m: Outgoing) => {
-      for (const l of entry.listeners) for (const ch of l.channels) ch.send(m);
+      for (const ch of this.channelsOf(entry)) ch.send(m);
     };
     entry.unsubscribe.push(bridge.subscribeFlowRemoved?.(sendAll));
     entry.unsubscribe.push(bridge.subscribePortStatus?.((ev) => sendAll(portStatusMessage(ev))));
     entry.unsubscribe.push(
       bridge.subscribePacketIn?.((ev) => {
         let sent = 0;
-        for (const l of entry.listeners) {
-          for (const ch of l.channels) {
-            const m = packetInMessage(ev, this.stateOf(ch).missSendLen);
-            if (ch.send(m, { droppable: true }) !== null) sent++;
-          }
+        for (const ch of this.channelsOf(entry)) {
+          const m = packetInMessage(ev, this.stateOf(ch).missSendLen);
+          if (ch.send(m, { droppable: true }) !== null) sent++;
         }
         if (sent > 0) this.stats.packetIns += sent;
         else this.stats.packetInDrops++;
@@ -164,6 +200,14 @@ export class OfConnections {
       warn: (msg) => logger.warn(msg),
       error: (msg) => logger.error(msg),
     };
+    entry.controllers = new ControllerSet({
+      channel: { handlers, log, probeIntervalMs: this.opts.probeIntervalMs },
+      tls: this.opts.tls,
+      backoff: this.opts.backoff,
+      logger,
+      onChannel: () => {},
+      roleOf: () => "equal",
+    });
     const mgmt = `punix:${join(this.opts.runDir, `${name}.mgmt`)}`;
     const targets = [mgmt, ...(this.opts.targets?.[name] ?? [])];
     const failures: string[] = [];
@@ -193,6 +237,6 @@ export class OfConnections {
     if (!entry) return;
     this.bridges.delete(name);
     for (const u of entry.unsubscribe) u?.();
-    await Promise.all(entry.listeners.map((l) => l.close()));
+    await Promise.all([...entry.listeners.map((l) => l.close()), entry.controllers?.close()]);
   }
 }

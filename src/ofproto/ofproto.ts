@@ -436,6 +436,9 @@ export class Ofproto implements DatapathSink {
     const flow = PipelineFlow.fromKey(parseKey(data, dpIn), ofInPort);
     const r = xlatePacketOut(this.xlateEnv(br, false), flow, actions);
     creditGroupHits(r.groupHits as GroupHit[], 1, data.length);
+    // output:TABLE ran the packet through rules: they count it, as in Open vSwitch.
+    const now = this.now();
+    for (const { rule } of r.rules) creditRule(rule as Rule, 1, data.length, now);
     if (r.actions.length > 0) this.runtime.execute(dpIn, r.actions, data);
   }
 

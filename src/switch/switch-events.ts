@@ -30,7 +30,7 @@ export interface BridgeRemovedEvent {
   reason: ChangeReason;
 }
 
-/** Bridge-level settings changed: failMode, MAC aging, MAC table size or static MACs. */
+/** Bridge-level settings changed: failMode, MAC aging, MAC table size, static MACs or controllers. */
 export interface BridgeChangedEvent {
   old: BridgeConfig;
   new: BridgeConfig;

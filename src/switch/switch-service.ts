@@ -1,5 +1,6 @@
 // What: SwitchService, the configuration service — the single owner of the switch's
-// configuration (bridges, ports, VLAN settings, fail mode, MAC aging/table size, static MACs).
+// configuration (bridges, ports, VLAN settings, fail mode, MAC aging/table size, static MACs,
+// controller targets).
 // The REST API calls it; the datapath runtime listens to its events; the config store keeps it.
 //
 // Design: every change runs the same pipeline, one change at a time:
@@ -51,6 +52,7 @@ import {
   normalizeMac,
   staticMacFor,
 } from "./bridge-rules.ts";
+import { checkControllerTargets } from "./controller-rules.ts";
 import type { DataplaneView, FdbEntry, FdbFlushFilter, PortStats } from "./dataplane-view.ts";
 import { NullDataplane } from "./dataplane-view.ts";
 import {
@@ -193,6 +195,17 @@ export class SwitchService extends EventEmitter<SwitchEventMap> {
       this.bridges.delete(name);
       this.emitAll(bridgeRemovedEvents(old, "config"));
       return structuredClone(old);
+    });
+  }
+
+  /** Replaces the bridge's controller targets (controller-rules.ts); [] clears them. */
+  setControllers(name: string, targets: readonly string[]): Promise<BridgeConfig> {
+    return this.serialize(async () => {
+      const old = this.bridge(name);
+      const next = structuredClone(old);
+      next.controllers = checkControllerTargets(targets);
+      await this.commitPut(next, [bridgeChanged(old, next)]);
+      return structuredClone(next);
     });
   }
 

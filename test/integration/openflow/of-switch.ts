@@ -7,7 +7,9 @@
 //   are the ovs-ofctl targets of the default bridge; `ofctl(target, ...args)` runs ovs-ofctl
 //   and returns its stdout (throwing with stderr when it fails); `addPort` adds a port over
 //   REST and waits until the datapath attached it; parseDumpFlows turns dump-flows output into
-//   comparable records (durations and counters dropped).
+//   comparable records (durations and counters dropped). With `{ record: true }` every OpenFlow
+//   byte is kept for tshark (of-recording.ts): `unix` is then a recording proxy in front of the
+//   punix socket, and `dissect()` stops the recording and returns what tshark made of it.
 // Invariants: every daemon started here is stopped by stop() or by killAllDaemons().
 
 import { execFile } from "node:child_process";
@@ -17,6 +19,7 @@ import { join } from "node:path";
 import type { NetLab } from "../../support/netns.ts";
 import { pollUntil } from "../../support/switch-daemon.ts";
 import { type DaemonProcess, killAllDaemons, spawnDaemon } from "../daemon/daemon-process.ts";
+import { type OfDissection, OfRecording } from "./of-recording.ts";
 
 export const OVS_OFCTL = "/usr/bin/ovs-ofctl";
 
@@ -60,9 +63,10 @@ export class OfSwitch {
     readonly tcp: string,
     readonly unix: string,
     private readonly stateRoot: string,
+    private readonly recording?: OfRecording,
   ) {}
 
-  static async start(lab: NetLab, tag = "ob"): Promise<OfSwitch> {
+  static async start(lab: NetLab, tag = "ob", opts: { record?: boolean } = {}): Promise<OfSwitch> {
     const bridge = lab.name(tag);
     const stateRoot = mkdtempSync(join(tmpdir(), "wasmvs-of-"));
     const stateDir = join(stateRoot, "state");
@@ -84,12 +88,20 @@ export class OfSwitch {
         })
         .find((r) => r.msg === "wasmvs ready");
       if (!ready?.openflow) throw new Error(`no openflow address in the ready line:\n${daemon.lines.join("\n")}`);
+      const mgmt = join(stateDir, `${bridge}.mgmt`);
+      const recording = opts.record
+        ? await OfRecording.start(stateRoot, Number(ready.openflow.split(":").at(-1)), mgmt).catch((e) => {
+            daemon.child.kill("SIGKILL");
+            throw e;
+          })
+        : undefined;
       return new OfSwitch(
         daemon,
         bridge,
         `tcp:${ready.openflow}`,
-        `unix:${join(stateDir, `${bridge}.mgmt`)}`,
+        recording?.unixTarget ?? `unix:${mgmt}`,
         stateRoot,
+        recording,
       );
     } catch (e) {
       rmSync(stateRoot, { recursive: true, force: true });
@@ -108,7 +120,7 @@ export class OfSwitch {
       ...args,
     ];
     return new Promise((resolve, reject) =>
-      execFile(OVS_OFCTL, argv, { timeout: 20_000 }, (err, stdout, stderr) => {
+      execFile(OVS_OFCTL, argv, { timeout: 20_000, maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
         if (err) reject(new Error(`ovs-ofctl ${argv.join(" ")} failed: ${err.message}\n${stderr}`));
         else resolve(stdout);
       }),
@@ -140,7 +152,14 @@ export class OfSwitch {
     );
   }
 
+  /** Stops the recording (start with `{ record: true }`) and returns tshark's dissection. */
+  dissect(): Promise<OfDissection> {
+    if (!this.recording) throw new Error("this switch was started without { record: true }");
+    return this.recording.finish();
+  }
+
   async stop(graceMs = 10_000): Promise<void> {
+    await this.recording?.stop();
     const child = this.daemon.child;
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");

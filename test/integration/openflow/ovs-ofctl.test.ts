@@ -10,7 +10,8 @@
 // from CONTROLLER and from a port sends the frame out of the port its actions name; a daemon
 // whose --openflow address is taken refuses to start.
 // How: ovs-ofctl is the real Debian binary (fail, never skip, if missing); its output is parsed
-// (durations and counters dropped) and compared with what was added.
+// (durations and counters dropped) and compared with what was added. Every OpenFlow byte of
+// these exchanges (TCP and punix) is recorded and dissected by tshark at the end: zero malformed.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
@@ -18,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetLab, PYTHON, requireTools, type VethNs } from "../../support/netns.ts";
+import { countTypes, openflowProblems } from "../../support/openflow-dissect.ts";
 import { spawnDaemon } from "../daemon/daemon-process.ts";
 import { frame, sniff } from "../ports/frame-peer.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "./of-switch.ts";
@@ -28,11 +30,11 @@ let a: VethNs;
 let b: VethNs;
 
 beforeAll(async () => {
-  requireTools("ip", PYTHON, OVS_OFCTL);
+  requireTools("ip", PYTHON, OVS_OFCTL, "dumpcap", "tshark");
   try {
     a = lab.addVethNs("a");
     b = lab.addVethNs("b");
-    sw = await OfSwitch.start(lab);
+    sw = await OfSwitch.start(lab, "ob", { record: true });
     await sw.addPort({ name: a.host, type: "system", ofport: 1 });
     await sw.addPort({ name: b.host, type: "system", ofport: 2 });
   } catch (e) {
@@ -144,5 +146,18 @@ describe("ovs-ofctl against wasmvs", () => {
       taken.close();
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it("tshark dissects every OpenFlow byte exchanged above: zero malformed", async () => {
+    const rec = await s().dissect();
+    expect(rec.dropped).toBe(0);
+    expect(openflowProblems(rec.tcp)).toEqual([]);
+    expect(openflowProblems(rec.unix)).toEqual([]);
+    const n = (m: Map<number, number>) => [...m.values()].reduce((a, c) => a + c, 0);
+    expect(n(countTypes(rec.unix))).toBe(rec.unixMessages);
+    // FEATURES_REPLY, FLOW_MOD, MULTIPART_REPLY and PACKET_OUT over both transports
+    for (const segs of [rec.tcp, rec.unix])
+      for (const t of [6, 14, 19]) expect(countTypes(segs).get(t) ?? 0).toBeGreaterThan(0);
+    expect(countTypes(rec.tcp).get(13) ?? 0).toBeGreaterThan(0);
   });
 });

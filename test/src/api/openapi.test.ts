@@ -32,6 +32,9 @@ const ROUTES: Array<[string, string]> = [
   ["post", "/v1/bridges/{bridge}/flows/modify"],
   ["post", "/v1/bridges/{bridge}/flows/delete"],
   ["post", "/v1/bridges/{bridge}/trace"],
+  ["get", "/v1/bridges/{bridge}/controllers"],
+  ["put", "/v1/bridges/{bridge}/controllers"],
+  ["delete", "/v1/bridges/{bridge}/controllers"],
 ];
 
 describe("OpenAPI document", () => {

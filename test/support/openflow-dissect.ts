@@ -1,0 +1,153 @@
+// OpenFlow bytes captured and dissected by tshark, for the integration tests that talk to real
+// peers (ovs-ofctl, os-ken): a capture on lo filtered by TCP port (dumpcap), and the dissection
+// of a pcap as OpenFlow on given ports.
+//
+// What: `LoCapture.start(file, ports)` runs dumpcap on lo for `tcp port P or …` and resolves once
+//   it captures; `stop()` ends it and reports the packets it dropped (must be 0: a dropped segment
+//   would hide bytes from the dissector). `dissectOpenflow(file, ports)` runs tshark (two passes,
+//   so reassembled messages are attributed) with `-d tcp.port==P,openflow` and returns, per TCP
+//   segment that carries bytes, the OpenFlow 1.3 types dissected in it, whether tshark marked it
+//   malformed, and its expert severities; `openflowProblems` picks the rows that fail the
+//   "every byte dissected, zero malformed, no expert error" rule.
+// Design: tshark runs as an async child (a test's daemon keeps serving meanwhile); its output is
+//   one line per segment, `|`-separated fields.
+
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+
+export const SEVERITY_ERROR = 0x00800000;
+
+export class LoCapture {
+  private constructor(
+    readonly file: string,
+    private readonly child: ChildProcess,
+    private stderr: () => string,
+  ) {}
+
+  static async start(file: string, ports: number[]): Promise<LoCapture> {
+    const filter = ports.map((p) => `tcp port ${p}`).join(" or ");
+    const child = spawn("dumpcap", ["-i", "lo", "-B", "64", "-f", filter, "-w", file], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let err = "";
+    child.stderr?.on("data", (d) => {
+      err += d;
+    });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`dumpcap did not start: ${err}`)), 15_000);
+      const poll = setInterval(() => {
+        if (err.includes("File:")) {
+          clearTimeout(t);
+          clearInterval(poll);
+          resolve();
+        }
+      }, 20);
+      child.on("close", () => {
+        clearTimeout(t);
+        clearInterval(poll);
+        reject(new Error(`dumpcap exited: ${err}`));
+      });
+    });
+    return new LoCapture(file, child, () => err);
+  }
+
+  /** Stops the capture; resolves with the number of packets dumpcap said it dropped. */
+  async stop(): Promise<{ captured: number; dropped: number }> {
+    if (this.child.exitCode === null) {
+      const closed = new Promise((r) => this.child.once("close", r));
+      this.child.kill("SIGTERM");
+      await closed;
+    }
+    const text = this.stderr();
+    // "Packets captured: N" and "Packets received/dropped on interface 'lo': R/D (...)"
+    const m = /Packets captured: (\d+)/.exec(text);
+    const d = /received\/dropped on interface .*: (\d+)\/(\d+) \(/.exec(text);
+    if (!m || !d) throw new Error(`dumpcap did not report its counts:\n${text}`);
+    return { captured: Number(m[1]), dropped: Number(d[2]) };
+  }
+}
+
+export interface DissectedSegment {
+  frame: number;
+  srcPort: number;
+  /** OpenFlow 1.3 message types dissected in this segment (reassembled messages included). */
+  types: number[];
+  /** Set when tshark decoded some message here as OpenFlow 1.0 (a HELLO refusal, say). */
+  v10Types: number[];
+  /** The frame that completes a message this segment is part of, when it is not this one. */
+  reassembledIn: number | null;
+  malformed: boolean;
+  severities: number[];
+  /** A TCP retransmission (its bytes were dissected where they were first sent). */
+  retransmission: boolean;
+  /** tshark's summary line, for failure messages. */
+  info: string;
+}
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(cmd, args, { maxBuffer: 1 << 30, encoding: "utf8" }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${cmd} ${args.join(" ")}: ${err.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+}
+
+const nums = (s: string): number[] =>
+  s
+    .split(",")
+    .filter((x) => x !== "")
+    .map(Number);
+
+/** Every TCP segment with a payload in `file`, dissected as OpenFlow on `ports`. */
+export async function dissectOpenflow(file: string, ports: number[]): Promise<DissectedSegment[]> {
+  const fields = [
+    "frame.number",
+    "tcp.srcport",
+    "openflow_v4.type",
+    "openflow_1_0.type",
+    "tcp.reassembled_in",
+    "_ws.malformed",
+    "_ws.expert.severity",
+    "tcp.analysis.retransmission",
+    "_ws.col.Info",
+  ];
+  const args = ["-r", file, "-2", ...ports.flatMap((p) => ["-d", `tcp.port==${p},openflow`])];
+  args.push("-Y", "tcp.len > 0", "-T", "fields", "-E", "separator=|", ...fields.flatMap((f) => ["-e", f]));
+  const out = await run("tshark", args);
+  return out
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => {
+      const [frame, src, v4, v10, reassembled, malformed, severity, retransmission, ...info] = l.split("|");
+      return {
+        frame: Number(frame),
+        srcPort: Number(src),
+        types: nums(v4),
+        v10Types: nums(v10),
+        reassembledIn: reassembled ? Number(reassembled) : null,
+        malformed: malformed !== "",
+        severities: nums(severity),
+        retransmission: retransmission !== "",
+        info: info.join("|"),
+      };
+    });
+}
+
+/**
+ * Segments that break the rule: malformed, with an expert error, or with bytes not dissected as
+ * OpenFlow (a retransmission repeats bytes already dissected; it only must not be malformed).
+ */
+export function openflowProblems(segments: DissectedSegment[]): DissectedSegment[] {
+  return segments.filter(
+    (s) =>
+      s.malformed ||
+      s.severities.some((v) => v >= SEVERITY_ERROR) ||
+      (s.types.length === 0 && s.v10Types.length === 0 && s.reassembledIn === null && !s.retransmission),
+  );
+}
+
+/** How many OpenFlow 1.3 messages of each type the segments hold. */
+export function countTypes(segments: DissectedSegment[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const s of segments) for (const t of s.types) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return counts;
+}
