@@ -4,11 +4,14 @@
 // How: a real Ofproto (its tables, NORMAL and MAC table) with frames parsed by the real fast path.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { OFPP } from "../../../../openflow/constants.ts";
+import type { Action } from "../../../../openflow/actions/actions.ts";
+import { OFPG_ANY, OFPP } from "../../../../openflow/constants.ts";
+import type { Bucket } from "../../../../openflow/messages/group-buckets.ts";
+import { OFPGC, OFPGT_TYPES } from "../../../../openflow/messages/group-mod.ts";
 import { createFastPath, type FastPath } from "../../../../src/datapath/fastpath-module.ts";
 import { policyOf } from "../../../../src/ofproto/normal/vlan-policy.ts";
 import { runTrace, TraceInputError, traceText } from "../../../../src/ofproto/trace/trace.ts";
-import { apply, goto, m, macBytes, meta, out, setf } from "../xlate/xlate-harness.ts";
+import { apply, goto, grp, m, macBytes, meta, out, setf } from "../xlate/xlate-harness.ts";
 import { BRIDGE, flowMod, traceBridge } from "./trace-harness.ts";
 
 let fp: FastPath;
@@ -132,6 +135,36 @@ describe("wasmvs trace: OpenFlow pipeline", () => {
     expect(r.inPort).toEqual({ ofPort: 1, name: "p1" });
     expect(JSON.parse(JSON.stringify(r))).toEqual(r); // plain data: no bigint, no bytes
     expect(r.megaflow.key).toMatch(/^[0-9a-f]{224}$/);
+  });
+
+  it("nests a group's buckets under the group, each on its own copy of the packet", async () => {
+    const b = bridge();
+    const bucket = (actions: Action[]): Bucket => ({ weight: 0, watchPort: OFPP.ANY, watchGroup: OFPG_ANY, actions });
+    b.of.groupMod(BRIDGE, {
+      command: OFPGC.ADD,
+      groupType: OFPGT_TYPES.ALL,
+      groupId: 7,
+      buckets: [bucket([setf("vlan_vid", 0x1000 | 5), out(2)]), bucket([out(3)])],
+    });
+    b.of.flowMod(BRIDGE, flowMod({ priority: 10, match: [m("in_port", 1)], instructions: [apply(grp(7))] }));
+    const r = await runTrace(b.target, { flow: `in_port=1,dl_src=${A},dl_dst=${B},dl_vlan=9` });
+    expect(traceText(r).split("\n").slice(4, 14)).toEqual([
+      "table 0: priority 10, in_port=1",
+      "    apply_actions: group:7",
+      "    group:7 (all, 2 buckets)",
+      "        bucket 0",
+      "            set_field vlan_vid=4101",
+      "            output:2 → datapath port 2",
+      "        bucket 1",
+      "            output:3 → datapath port 3",
+      "    action set: empty",
+      "",
+    ]);
+    expect(r.steps.filter((s) => s.kind === "group")).toEqual([
+      { kind: "group", depth: 0, text: "group:7 (all, 2 buckets)", groupId: 7 },
+    ]);
+    expect(r.datapathActions).toBe("set_vlan_vid:5,output:2,set_vlan_vid:9,output:3");
+    expect(r.finalFlow).toBe(r.flow); // buckets work on copies
   });
 
   it("shows a CONTROLLER output with its reason, table and max_len", async () => {
