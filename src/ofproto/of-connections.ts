@@ -23,12 +23,18 @@
 //   connection state (SET_CONFIG) lives in a WeakMap keyed by channel. Opening and closing run
 //   one at a time in call order through a promise queue, so a bridge removed while its
 //   listeners open is closed after they are up. FLOW_REMOVED caused by one connection's
-//   FLOW_MOD goes to every connection of the bridge (all are equal; roles come later).
+//   FLOW_MOD goes to every connection of the bridge that may receive it.
 //   PACKET_IN: each bridge subscribes to its packet-ins (OfBridge.subscribePacketIn) while
 //   open and sends each one to every connected channel of the bridge, cut to that
-//   connection's miss_send_len for NO_MATCH (of-handlers/packet-in.ts). Roles (a SLAVE gets
-//   none) and SET_ASYNC filtering are not implemented yet: every connection gets every
-//   packet-in. Packet-ins are sent droppable (a controller far behind loses packet-ins, not
+//   connection's miss_send_len for NO_MATCH (of-handlers/packet-in.ts).
+//   Async messages: every PACKET_IN, FLOW_REMOVED and PORT_STATUS leaves through sendAsync,
+//   which asks of-async.ts whether each connection may receive it (role + SET_ASYNC masks;
+//   a SLAVE gets no packet-ins by default). Roles: per bridge (of-roles.ts), ROLE_REQUEST /
+//   GET_ASYNC / SET_ASYNC in of-handlers/role-handlers.ts, and a SLAVE's state-changing
+//   requests are refused IS_SLAVE by guardSlave around the whole dispatch table.
+//   The punix mgmt socket and the `--openflow` listener are service connections: same
+//   handlers, roles and async filter as controllers, but they are not "controllers" for the
+//   fail mode (only BridgeConfig.controllers are). Packet-ins are sent droppable (a controller far behind loses packet-ins, not
 //   its connection); a bridge with no connected channel counts them in `packetInDrops`.
 // Invariants: every listener that cannot bind is logged with its target and the others stay
 //   up; addBridge rejects only when one of the explicitly configured `targets` failed (an
@@ -39,7 +45,7 @@
 
 import { join } from "node:path";
 import type { Logger } from "pino";
-import type { ChannelLog, OfChannel } from "../../openflow/channel/channel.ts";
+import type { ChannelLog, OfChannel, Outgoing } from "../../openflow/channel/channel.ts";
 import {
   type BackoffOptions,
   formatTarget,
@@ -48,12 +54,15 @@ import {
   type TlsFiles,
 } from "../../openflow/channel/transports.ts";
 import type { FlowRemovedMessage } from "../../openflow/messages/flow-removed.ts";
+import { type AsyncKind, mayReceive } from "./of-async.ts";
 import { ControllerSet, type ControllerStatus } from "./of-controller-set.ts";
 import { flowHandlers } from "./of-handlers/flow-handlers.ts";
 import { newConnectionState, type OfBridge, type OfConnectionState } from "./of-handlers/handler-context.ts";
 import { multipartHandlers } from "./of-handlers/multipart-handlers.ts";
 import { packetInMessage } from "./of-handlers/packet-in.ts";
+import { guardSlave, roleHandlers } from "./of-handlers/role-handlers.ts";
 import { switchHandlers } from "./of-handlers/switch-handlers.ts";
+import { BridgeRoles, roleName } from "./of-roles.ts";
 
 export interface OfConnectionsOptions {
   /** Directory of the per-bridge unix sockets, `<runDir>/<bridge>.mgmt`. */
@@ -75,6 +84,8 @@ interface BridgeListeners {
   listeners: PassiveListener[];
   /** The bridge's configured controllers (of-controller-set.ts). */
   controllers?: ControllerSet;
+  /** Roles, generation id and async masks of the bridge's connections (of-roles.ts). */
+  roles?: BridgeRoles;
   unsubscribe?: () => void;
 }
 
@@ -124,6 +135,40 @@ export class OfConnections {
     return this.bridges.get(name)?.controllers?.status();
   }
 
+  /**
+   * THE send path of asynchronous messages (PACKET_IN, PORT_STATUS, FLOW_REMOVED): sends to
+   * every connection of the bridge that may receive `kind` for `reason` (its role and
+   * SET_ASYNC masks, of-async.ts). `message` may be built per connection. Returns how many
+   * connections queued it (0 for an unknown bridge).
+   */
+  sendAsync(
+    bridge: string,
+    kind: AsyncKind,
+    reason: number,
+    message: Outgoing | ((ch: OfChannel) => Outgoing),
+    opts: { droppable?: boolean } = {},
+  ): number {
+    const entry = this.bridges.get(bridge);
+    return entry ? this.sendAsyncTo(entry, kind, reason, message, opts) : 0;
+  }
+
+  private sendAsyncTo(
+    entry: BridgeListeners,
+    kind: AsyncKind,
+    reason: number,
+    message: Outgoing | ((ch: OfChannel) => Outgoing),
+    opts: { droppable?: boolean },
+  ): number {
+    let sent = 0;
+    for (const ch of this.channelsOf(entry)) {
+      const c = entry.roles?.control(ch);
+      if (c && !mayReceive(c.role, c.async, kind, reason)) continue;
+      const m = typeof message === "function" ? message(ch) : message;
+      if (ch.send(m, opts) !== null) sent++;
+    }
+    return sent;
+  }
+
   /** Every channel of a bridge: its listeners' and its controllers'. */
   private *channelsOf(entry: BridgeListeners): Iterable<OfChannel> {
     for (const l of entry.listeners) yield* l.channels;
@@ -162,23 +207,31 @@ export class OfConnections {
     const entry: BridgeListeners = { listeners: [] };
     this.bridges.set(name, entry);
     const bridge = this.opts.bridgeOf(name);
+    const roles = new BridgeRoles(() => this.channelsOf(entry));
+    entry.roles = roles;
     const notifyRemoved = (m: FlowRemovedMessage) => {
-      for (const ch of this.channelsOf(entry)) ch.send(m);
+      this.sendAsyncTo(entry, "flow-removed", m.reason, m, {});
     };
     entry.unsubscribe = bridge.subscribePacketIn?.((ev) => {
-      let sent = 0;
-      for (const ch of this.channelsOf(entry)) {
-        const m = packetInMessage(ev, this.stateOf(ch).missSendLen);
-        if (ch.send(m, { droppable: true }) !== null) sent++;
-      }
+      const sent = this.sendAsyncTo(
+        entry,
+        "packet-in",
+        ev.reason,
+        (ch) => packetInMessage(ev, this.stateOf(ch).missSendLen),
+        { droppable: true },
+      );
       if (sent > 0) this.stats.packetIns += sent;
       else this.stats.packetInDrops++;
     });
-    const handlers = {
-      ...switchHandlers(bridge, this.stateOf),
-      ...multipartHandlers(bridge),
-      ...flowHandlers(bridge, notifyRemoved),
-    };
+    const handlers = guardSlave(
+      {
+        ...switchHandlers(bridge, this.stateOf),
+        ...multipartHandlers(bridge),
+        ...flowHandlers(bridge, notifyRemoved),
+        ...roleHandlers(roles),
+      },
+      roles,
+    );
     const log: ChannelLog = {
       info: (msg) => logger.debug(msg),
       warn: (msg) => logger.warn(msg),
@@ -190,7 +243,7 @@ export class OfConnections {
       backoff: this.opts.backoff,
       logger,
       onChannel: () => {},
-      roleOf: () => "equal",
+      roleOf: (ch) => roleName(roles.roleOf(ch)),
     });
     const mgmt = `punix:${join(this.opts.runDir, `${name}.mgmt`)}`;
     const targets = [mgmt, ...(this.opts.targets?.[name] ?? [])];
