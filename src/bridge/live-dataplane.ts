@@ -20,6 +20,7 @@ import { DEFAULT_MAC_AGING_SECONDS, DEFAULT_MAC_TABLE_SIZE } from "../config/mod
 import { createFastPath, type FastPath } from "../datapath/fastpath-module.ts";
 import { KEY_SIZE, macFromString } from "../datapath/flow-key.ts";
 import { type DatapathOptions, DatapathRuntime } from "../datapath/runtime/datapath-runtime.ts";
+import { applyFailModeFlows } from "../ofproto/fail-mode-flows.ts";
 import { policyOf } from "../ofproto/normal/vlan-policy.ts";
 import type { OfBridge, OfPortView } from "../ofproto/of-handlers/handler-context.ts";
 import { Ofproto } from "../ofproto/ofproto.ts";
@@ -173,6 +174,7 @@ export class LiveDataplane implements DataplaneView {
   private changeBridge(b: BridgeConfig): void {
     const br = this.ofproto.bridges.get(b.name);
     if (!br) return;
+    applyFailModeFlows(this.ofproto, b.name, this.bridgeConfigs.get(b.name), b);
     this.bridgeConfigs.set(b.name, b);
     br.macs.configure(
       {

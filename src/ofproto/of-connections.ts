@@ -45,7 +45,12 @@
 
 import { join } from "node:path";
 import type { Logger } from "pino";
-import type { ChannelLog, OfChannel, Outgoing } from "../../openflow/channel/channel.ts";
+import {
+  type ChannelLog,
+  type OfChannel,
+  type Outgoing,
+  PROBE_INTERVAL_DEFAULT_MS,
+} from "../../openflow/channel/channel.ts";
 import {
   type BackoffOptions,
   formatTarget,
@@ -54,6 +59,9 @@ import {
   type TlsFiles,
 } from "../../openflow/channel/transports.ts";
 import type { FlowRemovedMessage } from "../../openflow/messages/flow-removed.ts";
+import type { FailMode } from "../config/model.ts";
+import { mayFailOpen } from "./fail-mode-flows.ts";
+import { FailOpenMonitor } from "./fail-open.ts";
 import { type AsyncKind, mayReceive } from "./of-async.ts";
 import { ControllerSet, type ControllerStatus } from "./of-controller-set.ts";
 import { flowHandlers } from "./of-handlers/flow-handlers.ts";
@@ -78,6 +86,8 @@ export interface OfConnectionsOptions {
   tls?: () => TlsFiles | undefined;
   /** Reconnect backoff of active controller targets (default 1 s doubling to 8 s). */
   backoff?: BackoffOptions;
+  /** A bridge starts or stops failing open (fail-open.ts); the daemon switches its ofproto. */
+  onFailOpen?(bridge: string, failOpen: boolean): void;
 }
 
 interface BridgeListeners {
@@ -86,6 +96,8 @@ interface BridgeListeners {
   controllers?: ControllerSet;
   /** Roles, generation id and async masks of the bridge's connections (of-roles.ts). */
   roles?: BridgeRoles;
+  failMode: FailMode;
+  failOpen?: FailOpenMonitor;
   unsubscribe?: () => void;
 }
 
@@ -116,23 +128,47 @@ export class OfConnections {
     return (this.bridges.get(bridge)?.listeners ?? []).map(boundTarget);
   }
 
-  addBridge(name: string, controllers: readonly string[] = []): Promise<void> {
+  addBridge(name: string, controllers: readonly string[] = [], failMode: FailMode = "standalone"): Promise<void> {
     return this.enqueue(async () => {
       await this.open(name);
-      await this.bridges.get(name)?.controllers?.apply(controllers);
+      const entry = this.bridges.get(name);
+      if (entry) entry.failMode = failMode;
+      await this.applyControllers(entry, controllers);
     });
   }
 
   /** Makes the bridge's controller connections match `targets` (only what changed moves). */
   setControllers(name: string, targets: readonly string[]): Promise<void> {
+    return this.enqueue(() => this.applyControllers(this.bridges.get(name), targets));
+  }
+
+  /** The bridge's fail mode (standalone bridges with controllers may fail open). */
+  setFailMode(name: string, failMode: FailMode): Promise<void> {
     return this.enqueue(async () => {
-      await this.bridges.get(name)?.controllers?.apply(targets);
+      const entry = this.bridges.get(name);
+      if (!entry) return;
+      entry.failMode = failMode;
+      this.configureFailOpen(entry);
     });
   }
 
-  /** Per configured controller target, its connection state; undefined for an unknown bridge. */
-  controllerStatus(name: string): ControllerStatus[] | undefined {
-    return this.bridges.get(name)?.controllers?.status();
+  /** Per configured controller target, its connection state, and whether the bridge fails open. */
+  controllerStatus(name: string): { controllers: ControllerStatus[]; failOpen: boolean } | undefined {
+    const entry = this.bridges.get(name);
+    if (!entry?.controllers) return undefined;
+    return { controllers: entry.controllers.status(), failOpen: entry.failOpen?.active ?? false };
+  }
+
+  private async applyControllers(entry: BridgeListeners | undefined, targets: readonly string[]): Promise<void> {
+    if (!entry?.controllers) return;
+    await entry.controllers.apply(targets);
+    this.configureFailOpen(entry);
+  }
+
+  private configureFailOpen(entry: BridgeListeners): void {
+    entry.failOpen?.configure(
+      mayFailOpen({ failMode: entry.failMode, controllers: entry.controllers?.targets() ?? [] }),
+    );
   }
 
   /**
@@ -204,7 +240,7 @@ export class OfConnections {
   private async open(name: string): Promise<void> {
     if (this.bridges.has(name)) return;
     const logger = this.opts.logger.child({ bridge: name });
-    const entry: BridgeListeners = { listeners: [] };
+    const entry: BridgeListeners = { listeners: [], failMode: "standalone" };
     this.bridges.set(name, entry);
     const bridge = this.opts.bridgeOf(name);
     const roles = new BridgeRoles(() => this.channelsOf(entry));
@@ -242,8 +278,22 @@ export class OfConnections {
       tls: this.opts.tls,
       backoff: this.opts.backoff,
       logger,
-      onChannel: () => {},
+      onChannel: (ch) => {
+        ch.once("connected", () => entry.failOpen?.check());
+        ch.once("disconnected", () => entry.failOpen?.check());
+      },
       roleOf: (ch) => roleName(roles.roleOf(ch)),
+    });
+    entry.failOpen = new FailOpenMonitor({
+      triggerMs: 3 * (this.opts.probeIntervalMs || PROBE_INTERVAL_DEFAULT_MS),
+      connected: () => entry.controllers?.anyConnected() ?? false,
+      onChange: (on) => {
+        logger.warn(
+          { failOpen: on },
+          on ? "no controller connected: failing open (NORMAL)" : "controller back: fail-open ended",
+        );
+        this.opts.onFailOpen?.(name, on);
+      },
     });
     const mgmt = `punix:${join(this.opts.runDir, `${name}.mgmt`)}`;
     const targets = [mgmt, ...(this.opts.targets?.[name] ?? [])];
@@ -274,6 +324,7 @@ export class OfConnections {
     if (!entry) return;
     this.bridges.delete(name);
     entry.unsubscribe?.();
+    entry.failOpen?.close();
     await Promise.all([...entry.listeners.map((l) => l.close()), entry.controllers?.close()]);
   }
 }

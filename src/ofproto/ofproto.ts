@@ -56,6 +56,8 @@ export interface OfprotoBridge {
   /** The translator's view of the ports, rebuilt on every port change. */
   portMap: StaticPortMap;
   controller: ControllerUserdata;
+  /** While failing open (fail-open.ts): a table holding only NORMAL, used instead of `tables`. */
+  failOpen?: RuleTables;
 }
 
 /** The flow a fresh bridge starts with: table=0, priority=0, actions=NORMAL. */
@@ -184,10 +186,27 @@ export class Ofproto implements DatapathSink {
     return this.portBridge.get(dpPort);
   }
 
+  /**
+   * Fail-open (fail-open.ts) on or off: while on, the bridge translates with a table holding
+   * only NORMAL — every packet is switched as by a standalone bridge — and its OpenFlow tables
+   * stay as they are for when a controller is back. Revalidates the bridge's megaflows.
+   */
+  setFailOpen(bridge: string, on: boolean): void {
+    const br = this.bridges.get(bridge);
+    if (!br || (br.failOpen !== undefined) === on) return;
+    if (on) {
+      br.failOpen = new RuleTables();
+      applyFlowMod(br.failOpen, defaultNormalFlow(), this.now());
+    } else {
+      br.failOpen = undefined;
+    }
+    this.revalidateBridge(bridge);
+  }
+
   /** The translation environment of a bridge (tables, ports, NORMAL with learning). */
   xlateEnv(br: OfprotoBridge, learn: boolean): XlateEnv {
     return {
-      tables: br.tables,
+      tables: br.failOpen ?? br.tables,
       ports: br.portMap,
       controller: br.controller,
       normal: { bridge: br, learn, now: this.now() },

@@ -62,7 +62,8 @@ export class OfSwitch {
     private readonly stateRoot: string,
   ) {}
 
-  static async start(lab: NetLab, tag = "ob"): Promise<OfSwitch> {
+  /** `extra`: more `wasmvs start` flags (e.g. --inactivity-probe). */
+  static async start(lab: NetLab, tag = "ob", extra: string[] = []): Promise<OfSwitch> {
     const bridge = lab.name(tag);
     const stateRoot = mkdtempSync(join(tmpdir(), "wasmvs-of-"));
     const stateDir = join(stateRoot, "state");
@@ -73,6 +74,7 @@ export class OfSwitch {
         "--no-internal-ports",
         "--openflow",
         "127.0.0.1:0",
+        ...extra,
       ]);
       const ready = daemon.lines
         .map((l) => {
