@@ -24,7 +24,9 @@ import { ErrorBody } from "./errors.ts";
 import { BridgeParams } from "./ports.ts";
 
 /** Per-target live state of a bridge's controllers (undefined: the daemon runs no OpenFlow). */
-export type ControllerStatusSource = (bridge: string) => ControllerStatus[] | undefined;
+export type ControllerStatusSource = (
+  bridge: string,
+) => { controllers: ControllerStatus[]; failOpen: boolean } | undefined;
 
 const Target = Type.String({
   minLength: 1,
@@ -61,17 +63,26 @@ const ControllerView = Type.Object(
 );
 
 const ControllersView = Type.Object(
-  { bridge: Type.String(), targets: Type.Array(Type.String()), controllers: Type.Array(ControllerView) },
+  {
+    bridge: Type.String(),
+    targets: Type.Array(Type.String()),
+    failOpen: Type.Boolean({
+      description: "a standalone bridge whose controllers are all unreachable is switching with NORMAL",
+    }),
+    controllers: Type.Array(ControllerView),
+  },
   { title: "Controllers" },
 );
 
 const errors = { "4xx": ErrorBody, "5xx": ErrorBody };
 
 function controllersView(b: BridgeConfig, source?: ControllerStatusSource): Static<typeof ControllersView> {
-  const live = new Map((source?.(b.name) ?? []).map((s) => [s.target, s]));
+  const status = source?.(b.name);
+  const live = new Map((status?.controllers ?? []).map((s) => [s.target, s]));
   return {
     bridge: b.name,
     targets: [...b.controllers],
+    failOpen: status?.failOpen ?? false,
     controllers: b.controllers.map(
       (t) =>
         live.get(t) ?? {

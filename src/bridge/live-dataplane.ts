@@ -34,6 +34,7 @@ import { createFastPath, type FastPath } from "../datapath/fastpath-module.ts";
 import { KEY_SIZE, macFromString } from "../datapath/flow-key.ts";
 import { type DatapathOptions, DatapathRuntime } from "../datapath/runtime/datapath-runtime.ts";
 import { BridgeListeners } from "../ofproto/bridge-listeners.ts";
+import { applyFailModeFlows } from "../ofproto/fail-mode-flows.ts";
 import { policyOf } from "../ofproto/normal/vlan-policy.ts";
 import type { OfBridge, OfPortView, PortStatusEvent } from "../ofproto/of-handlers/handler-context.ts";
 import { PORT_COUNTER_UNAVAILABLE } from "../ofproto/of-handlers/port-handlers.ts";
@@ -199,6 +200,7 @@ export class LiveDataplane implements DataplaneView {
   private changeBridge(b: BridgeConfig): void {
     const br = this.ofproto.bridges.get(b.name);
     if (!br) return;
+    applyFailModeFlows(this.ofproto, b.name, this.bridgeConfigs.get(b.name), b);
     this.bridgeConfigs.set(b.name, b);
     br.macs.configure(
       {

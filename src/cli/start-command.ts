@@ -12,7 +12,9 @@
 // `--controller TARGET` (repeatable) seeds the default bridge's controllers when the state is
 // new, like --bridge; afterwards the persisted list rules (`wasmvs controller set`).
 // `--private-key`, `--certificate`, `--ca-cert` name the PEM files ssl:/pssl: controllers use
-// (all three or none; ovs-vswitchd's flags).
+// (all three or none; ovs-vswitchd's flags). `--inactivity-probe MS` is the OpenFlow echo
+// probe interval; a standalone bridge whose controllers are all gone fails open into NORMAL
+// after three of them (Open vSwitch's rule).
 //
 // Design: the daemon modules are imported lazily so client verbs do not load fastify.
 //
@@ -42,6 +44,11 @@ export function addStartCommand(program: Command, _io: CliIo): void {
       (v: string, prev: string[]) => [...prev, v],
       [] as string[],
     )
+    .option(
+      "--inactivity-probe <ms>",
+      "OpenFlow echo probe interval; a standalone bridge fails open after 3 of them without a controller",
+      "5000",
+    )
     .option("--private-key <file>", "PEM private key for ssl:/pssl: controllers")
     .option("--certificate <file>", "PEM certificate for ssl:/pssl: controllers")
     .option("--ca-cert <file>", "PEM CA certificate that controllers' certificates must chain to")
@@ -58,6 +65,7 @@ export function addStartCommand(program: Command, _io: CliIo): void {
         internalPorts: boolean;
         openflow?: string;
         controller: string[];
+        inactivityProbe: string;
         privateKey?: string;
         certificate?: string;
         caCert?: string;
@@ -85,6 +93,10 @@ export function addStartCommand(program: Command, _io: CliIo): void {
         } catch (err) {
           throw new UsageError((err as Error).message);
         }
+        const probe = Number(opts.inactivityProbe);
+        if (!/^\d+$/.test(opts.inactivityProbe) || probe < 100 || probe > 3_600_000) {
+          throw new UsageError(`--inactivity-probe "${opts.inactivityProbe}" must be 100..3600000 ms`);
+        }
         const { startDaemon } = await import("../daemon/daemon.ts");
         const { exitOnSignals } = await import("../daemon/signals.ts");
         const logger = pino({ level: opts.logLevel, base: { pid: process.pid, name: "wasmvs" } });
@@ -97,6 +109,7 @@ export function addStartCommand(program: Command, _io: CliIo): void {
             internalPorts: opts.internalPorts,
             openflow,
             controllers: opts.controller,
+            inactivityProbeMs: probe,
             ssl,
             logger,
           });

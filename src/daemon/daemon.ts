@@ -67,6 +67,8 @@ export interface DaemonOptions {
   openflow?: string;
   /** Controller targets given to the default bridge when the state is new (`--controller`). */
   controllers?: string[];
+  /** OpenFlow inactivity probe (ms; default 5000); fail-open starts after three of them. */
+  inactivityProbeMs?: number;
   /** PEM files for ssl:/pssl: controller targets (`--private-key`, `--certificate`, `--ca-cert`). */
   ssl?: SslFiles;
   /** Called after the service exists and before it replays the configuration: subscribe here. */
@@ -119,10 +121,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       bridgeOf: (name) => dp.ofBridge(name),
       logger: logger.child({ module: "openflow" }),
       tls: sslLoader(opts.ssl),
+      probeIntervalMs: opts.inactivityProbeMs,
+      onFailOpen: (bridge, on) => dp.ofproto.setFailOpen(bridge, on),
     });
     const of = openflow;
     service.on("bridge-added", (e) => {
-      const started = of.addBridge(e.bridge.name, e.bridge.controllers);
+      const started = of.addBridge(e.bridge.name, e.bridge.controllers, e.bridge.failMode);
       started.catch(() => {}); // logged by OfConnections; awaited below during start-up
       ofStarts.push(started);
     });
@@ -131,6 +135,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       if (e.old.controllers.join("\n") !== e.new.controllers.join("\n")) {
         void of.setControllers(e.new.name, e.new.controllers);
       }
+      if (e.old.failMode !== e.new.failMode) void of.setFailMode(e.new.name, e.new.failMode);
     });
   }
   try {

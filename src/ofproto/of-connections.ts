@@ -27,14 +27,21 @@
 // Design: handlers see the bridge only through OfBridge (of-handlers/handler-context.ts); per
 //   connection state (SET_CONFIG) lives in a WeakMap keyed by channel. Opening and closing run
 //   one at a time in call order through a promise queue, so a bridge removed while its
-//   listeners open is closed after they are up. FLOW_REMOVED (timeouts and FLOW_MOD deletes,
-//   OfBridge.subscribeFlowRemoved) and PORT_STATUS (subscribePortStatus) go to every
-//   connection of the bridge (all are equal; roles come later).
+//   listeners open is closed after they are up. FLOW_REMOVED (timeouts and FLOW_MOD, GROUP_MOD
+//   and METER_MOD deletes, OfBridge.subscribeFlowRemoved), PORT_STATUS (subscribePortStatus)
+//   and PACKET_IN go through sendAsync to every connection of the bridge that may receive them
+//   (its role and async masks, of-async.ts).
 //   PACKET_IN: each bridge subscribes to its packet-ins (OfBridge.subscribePacketIn) while
 //   open and sends each one to every connected channel of the bridge, cut to that
-//   connection's miss_send_len for NO_MATCH (of-handlers/packet-in.ts). Roles (a SLAVE gets
-//   none) and SET_ASYNC filtering are not implemented yet: every connection gets every
-//   packet-in. Packet-ins are sent droppable (a controller far behind loses packet-ins, not
+//   connection's miss_send_len for NO_MATCH (of-handlers/packet-in.ts).
+//   Async messages: every PACKET_IN, FLOW_REMOVED and PORT_STATUS leaves through sendAsync,
+//   which asks of-async.ts whether each connection may receive it (role + SET_ASYNC masks;
+//   a SLAVE gets no packet-ins by default). Roles: per bridge (of-roles.ts), ROLE_REQUEST /
+//   GET_ASYNC / SET_ASYNC in of-handlers/role-handlers.ts, and a SLAVE's state-changing
+//   requests are refused IS_SLAVE by guardSlave around the whole dispatch table.
+//   The punix mgmt socket and the `--openflow` listener are service connections: same
+//   handlers, roles and async filter as controllers, but they are not "controllers" for the
+//   fail mode (only BridgeConfig.controllers are). Packet-ins are sent droppable (a controller far behind loses packet-ins, not
 //   its connection); a bridge with no connected channel counts them in `packetInDrops`.
 // Invariants: every listener that cannot bind is logged with its target and the others stay
 //   up; addBridge rejects only when one of the explicitly configured `targets` failed (an
@@ -45,8 +52,12 @@
 
 import { join } from "node:path";
 import type { Logger } from "pino";
-import type { ChannelLog, OfChannel } from "../../openflow/channel/channel.ts";
-import type { Outgoing } from "../../openflow/channel/dispatch.ts";
+import {
+  type ChannelLog,
+  type OfChannel,
+  type Outgoing,
+  PROBE_INTERVAL_DEFAULT_MS,
+} from "../../openflow/channel/channel.ts";
 import {
   type BackoffOptions,
   formatTarget,
@@ -54,6 +65,10 @@ import {
   parseTarget,
   type TlsFiles,
 } from "../../openflow/channel/transports.ts";
+import type { FailMode } from "../config/model.ts";
+import { mayFailOpen } from "./fail-mode-flows.ts";
+import { FailOpenMonitor } from "./fail-open.ts";
+import { type AsyncKind, mayReceive } from "./of-async.ts";
 import { ControllerSet, type ControllerStatus } from "./of-controller-set.ts";
 import { flowHandlers } from "./of-handlers/flow-handlers.ts";
 import { groupHandlers } from "./of-handlers/group-handlers.ts";
@@ -62,7 +77,9 @@ import { meterHandlers } from "./of-handlers/meter-handlers.ts";
 import { multipartHandlers } from "./of-handlers/multipart-handlers.ts";
 import { packetInMessage } from "./of-handlers/packet-in.ts";
 import { portHandlers, portStatusMessage } from "./of-handlers/port-handlers.ts";
+import { guardSlave, roleHandlers } from "./of-handlers/role-handlers.ts";
 import { switchHandlers } from "./of-handlers/switch-handlers.ts";
+import { BridgeRoles, roleName } from "./of-roles.ts";
 
 export interface OfConnectionsOptions {
   /** Directory of the per-bridge unix sockets, `<runDir>/<bridge>.mgmt`. */
@@ -78,12 +95,18 @@ export interface OfConnectionsOptions {
   tls?: () => TlsFiles | undefined;
   /** Reconnect backoff of active controller targets (default 1 s doubling to 8 s). */
   backoff?: BackoffOptions;
+  /** A bridge starts or stops failing open (fail-open.ts); the daemon switches its ofproto. */
+  onFailOpen?(bridge: string, failOpen: boolean): void;
 }
 
 interface BridgeListeners {
   listeners: PassiveListener[];
   /** The bridge's configured controllers (of-controller-set.ts). */
   controllers?: ControllerSet;
+  /** Roles, generation id and async masks of the bridge's connections (of-roles.ts). */
+  roles?: BridgeRoles;
+  failMode: FailMode;
+  failOpen?: FailOpenMonitor;
   unsubscribe: Array<(() => void) | undefined>;
 }
 
@@ -114,23 +137,81 @@ export class OfConnections {
     return (this.bridges.get(bridge)?.listeners ?? []).map(boundTarget);
   }
 
-  addBridge(name: string, controllers: readonly string[] = []): Promise<void> {
+  addBridge(name: string, controllers: readonly string[] = [], failMode: FailMode = "standalone"): Promise<void> {
     return this.enqueue(async () => {
       await this.open(name);
-      await this.bridges.get(name)?.controllers?.apply(controllers);
+      const entry = this.bridges.get(name);
+      if (entry) entry.failMode = failMode;
+      await this.applyControllers(entry, controllers);
     });
   }
 
   /** Makes the bridge's controller connections match `targets` (only what changed moves). */
   setControllers(name: string, targets: readonly string[]): Promise<void> {
+    return this.enqueue(() => this.applyControllers(this.bridges.get(name), targets));
+  }
+
+  /** The bridge's fail mode (standalone bridges with controllers may fail open). */
+  setFailMode(name: string, failMode: FailMode): Promise<void> {
     return this.enqueue(async () => {
-      await this.bridges.get(name)?.controllers?.apply(targets);
+      const entry = this.bridges.get(name);
+      if (!entry) return;
+      entry.failMode = failMode;
+      this.configureFailOpen(entry);
     });
   }
 
-  /** Per configured controller target, its connection state; undefined for an unknown bridge. */
-  controllerStatus(name: string): ControllerStatus[] | undefined {
-    return this.bridges.get(name)?.controllers?.status();
+  /** Per configured controller target, its connection state, and whether the bridge fails open. */
+  controllerStatus(name: string): { controllers: ControllerStatus[]; failOpen: boolean } | undefined {
+    const entry = this.bridges.get(name);
+    if (!entry?.controllers) return undefined;
+    return { controllers: entry.controllers.status(), failOpen: entry.failOpen?.active ?? false };
+  }
+
+  private async applyControllers(entry: BridgeListeners | undefined, targets: readonly string[]): Promise<void> {
+    if (!entry?.controllers) return;
+    await entry.controllers.apply(targets);
+    this.configureFailOpen(entry);
+  }
+
+  private configureFailOpen(entry: BridgeListeners): void {
+    entry.failOpen?.configure(
+      mayFailOpen({ failMode: entry.failMode, controllers: entry.controllers?.targets() ?? [] }),
+    );
+  }
+
+  /**
+   * THE send path of asynchronous messages (PACKET_IN, PORT_STATUS, FLOW_REMOVED): sends to
+   * every connection of the bridge that may receive `kind` for `reason` (its role and
+   * SET_ASYNC masks, of-async.ts). `message` may be built per connection. Returns how many
+   * connections queued it (0 for an unknown bridge).
+   */
+  sendAsync(
+    bridge: string,
+    kind: AsyncKind,
+    reason: number,
+    message: Outgoing | ((ch: OfChannel) => Outgoing),
+    opts: { droppable?: boolean } = {},
+  ): number {
+    const entry = this.bridges.get(bridge);
+    return entry ? this.sendAsyncTo(entry, kind, reason, message, opts) : 0;
+  }
+
+  private sendAsyncTo(
+    entry: BridgeListeners,
+    kind: AsyncKind,
+    reason: number,
+    message: Outgoing | ((ch: OfChannel) => Outgoing),
+    opts: { droppable?: boolean },
+  ): number {
+    let sent = 0;
+    for (const ch of this.channelsOf(entry)) {
+      const c = entry.roles?.control(ch);
+      if (c && !mayReceive(c.role, c.async, kind, reason)) continue;
+      const m = typeof message === "function" ? message(ch) : message;
+      if (ch.send(m, opts) !== null) sent++;
+    }
+    return sent;
   }
 
   /** Every channel of a bridge: its listeners' and its controllers'. */
@@ -168,33 +249,44 @@ export class OfConnections {
   private async open(name: string): Promise<void> {
     if (this.bridges.has(name)) return;
     const logger = this.opts.logger.child({ bridge: name });
-    const entry: BridgeListeners = { listeners: [], unsubscribe: [] };
+    const entry: BridgeListeners = { listeners: [], failMode: "standalone", unsubscribe: [] };
     this.bridges.set(name, entry);
     const bridge = this.opts.bridgeOf(name);
-    const sendAll = (m: Outgoing) => {
-      for (const ch of this.channelsOf(entry)) ch.send(m);
-    };
-    entry.unsubscribe.push(bridge.subscribeFlowRemoved?.(sendAll));
-    entry.unsubscribe.push(bridge.subscribePortStatus?.((ev) => sendAll(portStatusMessage(ev))));
+    const roles = new BridgeRoles(() => this.channelsOf(entry));
+    entry.roles = roles;
+    entry.unsubscribe.push(
+      bridge.subscribeFlowRemoved?.((m) => this.sendAsyncTo(entry, "flow-removed", m.reason, m, {})),
+    );
+    entry.unsubscribe.push(
+      bridge.subscribePortStatus?.((ev) =>
+        this.sendAsyncTo(entry, "port-status", ev.reason, portStatusMessage(ev), {}),
+      ),
+    );
     entry.unsubscribe.push(
       bridge.subscribePacketIn?.((ev) => {
-        let sent = 0;
-        for (const ch of this.channelsOf(entry)) {
-          const m = packetInMessage(ev, this.stateOf(ch).missSendLen);
-          if (ch.send(m, { droppable: true }) !== null) sent++;
-        }
+        const sent = this.sendAsyncTo(
+          entry,
+          "packet-in",
+          ev.reason,
+          (ch) => packetInMessage(ev, this.stateOf(ch).missSendLen),
+          { droppable: true },
+        );
         if (sent > 0) this.stats.packetIns += sent;
         else this.stats.packetInDrops++;
       }),
     );
-    const handlers = {
-      ...switchHandlers(bridge, this.stateOf),
-      ...multipartHandlers(bridge),
-      ...flowHandlers(bridge),
-      ...meterHandlers(bridge),
-      ...groupHandlers(bridge),
-      ...portHandlers(bridge),
-    };
+    const handlers = guardSlave(
+      {
+        ...switchHandlers(bridge, this.stateOf),
+        ...multipartHandlers(bridge),
+        ...flowHandlers(bridge),
+        ...meterHandlers(bridge),
+        ...groupHandlers(bridge),
+        ...portHandlers(bridge),
+        ...roleHandlers(roles),
+      },
+      roles,
+    );
     const log: ChannelLog = {
       info: (msg) => logger.debug(msg),
       warn: (msg) => logger.warn(msg),
@@ -205,8 +297,22 @@ export class OfConnections {
       tls: this.opts.tls,
       backoff: this.opts.backoff,
       logger,
-      onChannel: () => {},
-      roleOf: () => "equal",
+      onChannel: (ch) => {
+        ch.once("connected", () => entry.failOpen?.check());
+        ch.once("disconnected", () => entry.failOpen?.check());
+      },
+      roleOf: (ch) => roleName(roles.roleOf(ch)),
+    });
+    entry.failOpen = new FailOpenMonitor({
+      triggerMs: 3 * (this.opts.probeIntervalMs || PROBE_INTERVAL_DEFAULT_MS),
+      connected: () => entry.controllers?.anyConnected() ?? false,
+      onChange: (on) => {
+        logger.warn(
+          { failOpen: on },
+          on ? "no controller connected: failing open (NORMAL)" : "controller back: fail-open ended",
+        );
+        this.opts.onFailOpen?.(name, on);
+      },
     });
     const mgmt = `punix:${join(this.opts.runDir, `${name}.mgmt`)}`;
     const targets = [mgmt, ...(this.opts.targets?.[name] ?? [])];
@@ -237,6 +343,7 @@ export class OfConnections {
     if (!entry) return;
     this.bridges.delete(name);
     for (const u of entry.unsubscribe) u?.();
+    entry.failOpen?.close();
     await Promise.all([...entry.listeners.map((l) => l.close()), entry.controllers?.close()]);
   }
 }

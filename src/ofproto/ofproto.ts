@@ -80,6 +80,8 @@ export interface OfprotoBridge {
   /** OpenFlow meters (meter-table.ts), carried by fast-path meter slots. */
   meters: MeterTable;
   groups: GroupTable;
+  /** While failing open (fail-open.ts): a table holding only NORMAL, used instead of `tables`. */
+  failOpen?: RuleTables;
 }
 
 /** What a GROUP_MOD changed: the group table's outcome and the flows that used deleted groups. */
@@ -285,10 +287,27 @@ export class Ofproto implements DatapathSink {
     return this.portBridge.get(dpPort);
   }
 
+  /**
+   * Fail-open (fail-open.ts) on or off: while on, the bridge translates with a table holding
+   * only NORMAL — every packet is switched as by a standalone bridge — and its OpenFlow tables
+   * stay as they are for when a controller is back. Revalidates the bridge's megaflows.
+   */
+  setFailOpen(bridge: string, on: boolean): void {
+    const br = this.bridges.get(bridge);
+    if (!br || (br.failOpen !== undefined) === on) return;
+    if (on) {
+      br.failOpen = new RuleTables();
+      applyFlowMod(br.failOpen, defaultNormalFlow(), this.now());
+    } else {
+      br.failOpen = undefined;
+    }
+    this.revalidateBridge(bridge);
+  }
+
   /** The translation environment of a bridge (tables, ports, NORMAL with learning). */
   xlateEnv(br: OfprotoBridge, learn: boolean): XlateEnv {
     return {
-      tables: br.tables,
+      tables: br.failOpen ?? br.tables,
       groups: br.groups,
       ports: br.portMap,
       controller: br.controller,

@@ -66,7 +66,9 @@ export class OfSwitch {
     private readonly recording?: OfRecording,
   ) {}
 
-  static async start(lab: NetLab, tag = "ob", opts: { record?: boolean } = {}): Promise<OfSwitch> {
+  /** `record`: pass the OpenFlow bytes through a recorder (tshark checks); `extra`: more `wasmvs
+   *  start` flags (e.g. --inactivity-probe). */
+  static async start(lab: NetLab, tag = "ob", opts: { record?: boolean; extra?: string[] } = {}): Promise<OfSwitch> {
     const bridge = lab.name(tag);
     const stateRoot = mkdtempSync(join(tmpdir(), "wasmvs-of-"));
     const stateDir = join(stateRoot, "state");
@@ -77,6 +79,7 @@ export class OfSwitch {
         "--no-internal-ports",
         "--openflow",
         "127.0.0.1:0",
+        ...(opts.extra ?? []),
       ]);
       const ready = daemon.lines
         .map((l) => {

@@ -19,6 +19,7 @@ describe("REST /v1/bridges/{br}/controllers", () => {
     expect(put.body).toEqual({
       bridge: "br0",
       targets,
+      failOpen: false,
       controllers: [
         { target: targets[0], mode: "active", state: "inactive", connected: false, connections: [] },
         { target: targets[1], mode: "passive", state: "inactive", connected: false, connections: [] },
@@ -28,7 +29,7 @@ describe("REST /v1/bridges/{br}/controllers", () => {
     h = await h.reopen();
     expect((await h.call("GET", "/v1/bridges/br0/controllers")).body.targets).toEqual(targets);
     const del = await h.call("DELETE", "/v1/bridges/br0/controllers");
-    expect(del).toEqual({ status: 200, body: { bridge: "br0", targets: [], controllers: [] } });
+    expect(del).toEqual({ status: 200, body: { bridge: "br0", targets: [], failOpen: false, controllers: [] } });
     h = await h.reopen();
     expect((await h.call("GET", "/v1/bridges/br0/controllers")).body.targets).toEqual([]);
   });
