@@ -27,6 +27,7 @@ import type { KeyMask } from "../datapath/flow-key.ts";
 import { Classifier } from "./classifier.ts";
 import { compileMatch } from "./oxm-key-map.ts";
 import { PIPELINE_KEY_SIZE, type PipelineFlow } from "./pipeline-flow.ts";
+import { compactInstructions, compactMatch } from "./rule-compact.ts";
 import { matchKey } from "./rule-match.ts";
 
 /** Number of flow tables: ids 0..N_TABLES-1 (OFPTT_MAX, 0xfe, is not one of ours). */
@@ -157,8 +158,8 @@ export class RuleTables {
       id: this.nextId++,
       tableId: spec.tableId,
       priority: spec.priority,
-      match: spec.match,
-      instructions: spec.instructions,
+      match: compactMatch(spec.match),
+      instructions: compactInstructions(spec.instructions),
       cookie: spec.cookie,
       flags: spec.flags,
       idleTimeout: spec.idleTimeout,
@@ -182,7 +183,7 @@ export class RuleTables {
 
   /** Replaces a rule's instructions (MODIFY); its place in the classifier does not change. */
   setInstructions(rule: Rule, instructions: Instruction[]): void {
-    rule.instructions = instructions;
+    rule.instructions = compactInstructions(instructions);
     this.generation++;
   }
 
