@@ -25,7 +25,8 @@
 //   connection's miss_send_len for NO_MATCH (of-handlers/packet-in.ts). Roles (a SLAVE gets
 //   none) and SET_ASYNC filtering are not implemented yet: every connection gets every
 //   packet-in. Packet-ins are sent droppable (a controller far behind loses packet-ins, not
-//   its connection); a bridge with no connected channel counts them in `packetInDrops`.
+//   its connection); a bridge with no connected channel counts them in `packetInDrops`. They
+//   go out with sendInBurst: the packet-ins of one batch of upcalls leave in one socket write.
 // Invariants: every listener that cannot bind is logged with its target and the others stay
 //   up; addBridge rejects only when one of the explicitly configured `targets` failed (an
 //   operator asked for it), never for the implicit punix socket (a switch must not refuse to
@@ -132,7 +133,7 @@ export class OfConnections {
       for (const l of entry.listeners) {
         for (const ch of l.channels) {
           const m = packetInMessage(ev, this.stateOf(ch).missSendLen);
-          if (ch.send(m, { droppable: true }) !== null) sent++;
+          if (ch.sendInBurst(m, { droppable: true }) !== null) sent++;
         }
       }
       if (sent > 0) this.stats.packetIns += sent;
