@@ -52,6 +52,9 @@ export interface Rule {
   lastUsed: number;
   /** False when no packet can match (fields the datapath does not parse): never looked up. */
   readonly matchable: boolean;
+  /** Its key in the table's identity map (priority + canonical match), computed once: the
+   *  same string the map holds, so keeping it costs a pointer, and removal needs no rebuild. */
+  readonly identity: string;
 }
 
 export interface RuleSpec {
@@ -92,7 +95,7 @@ export class RuleTable {
   /** @internal RuleTables.insert's half. */
   add(rule: Rule, compiled: ReturnType<typeof compileMatch>): void {
     this.byId.set(rule.id, rule);
-    this.byIdentity.set(identity(rule.match, rule.priority), rule);
+    this.byIdentity.set(rule.identity, rule);
     if (compiled) this.classifier.insert(rule, rule.priority, rule.id, compiled);
   }
 
@@ -100,7 +103,7 @@ export class RuleTable {
   delete(rule: Rule): boolean {
     if (this.byId.get(rule.id) !== rule) return false;
     this.byId.delete(rule.id);
-    this.byIdentity.delete(identity(rule.match, rule.priority));
+    this.byIdentity.delete(rule.identity);
     this.classifier.remove(rule);
     return true;
   }
@@ -169,6 +172,7 @@ export class RuleTables {
       created: now,
       lastUsed: now,
       matchable: compiled !== undefined,
+      identity: identity(spec.match, spec.priority),
     };
     t.add(rule, compiled);
     this.generation++;
