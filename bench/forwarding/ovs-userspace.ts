@@ -42,7 +42,20 @@ export async function ovsInstalled(): Promise<boolean> {
   );
 }
 
-export async function ovsUserspaceStart(t: Topology, opts: { macTableSize: number }): Promise<SwitchUnderTest> {
+export interface OvsUserspaceOptions {
+  macTableSize: number;
+  /** OpenFlow bench: a passive controller target (`ptcp:PORT:127.0.0.1`) in the Controller
+   *  table, fail-mode secure (no fail-open NORMAL when no controller is connected) and no
+   *  in-band rules. */
+  controller?: string;
+}
+
+async function ovsVersion(tool: (cmd: string, args: string[]) => Promise<string>): Promise<string> {
+  const line = (await tool(VSWITCHD, ["--version"])).split("\n")[0].trim();
+  return line.replace(/^ovs-vswitchd \(Open vSwitch\) /, "");
+}
+
+export async function ovsUserspaceStart(t: Topology, opts: OvsUserspaceOptions): Promise<SwitchUnderTest> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), "wasmvs-fwd-ovs-"));
   const tmpUnregister = anchorCleanupRegister(() => rmSync(tmp, { recursive: true, force: true }));
   const env = { ...process.env, OVS_RUNDIR: tmp, OVS_DBDIR: tmp, OVS_LOGDIR: tmp, OVS_SYSCONFDIR: tmp };
@@ -102,12 +115,22 @@ export async function ovsUserspaceStart(t: Topology, opts: { macTableSize: numbe
     ] as const) {
       await vsctl("add-port", br, dev, "--", "set", "Interface", dev, `ofport_request=${ofport}`);
     }
+    if (opts.controller) {
+      await vsctl("set-controller", br, opts.controller, "--", "set-fail-mode", br, "secure");
+      await vsctl("set", "bridge", br, "other_config:disable-in-band=true");
+      return {
+        label: `OVS userspace (${await ovsVersion(tool)}, netdev)`,
+        pid: vswitchd.pid,
+        pinning: `ovs-vswitchd (all threads) on core ${SWITCH_CORE}`,
+        buffer: "",
+        close,
+      };
+    }
     const flows = await tool("ovs-ofctl", ["dump-flows", br]);
     if (!/actions=NORMAL/.test(flows)) throw new Error(`no NORMAL flow on ${br}: ${flows}`);
-    const version = (await tool(VSWITCHD, ["--version"])).split("\n")[0].trim();
     const rcvbuf = Number(readFileSync("/proc/sys/net/core/rmem_default", "utf8"));
     return {
-      label: `OVS userspace (${version.replace(/^ovs-vswitchd \(Open vSwitch\) /, "")}, netdev, NORMAL)`,
+      label: `OVS userspace (${await ovsVersion(tool)}, netdev, NORMAL)`,
       pid: vswitchd.pid,
       pinning: `ovs-vswitchd (all threads) on core ${SWITCH_CORE}`,
       buffer: `AF_PACKET socket rcvbuf ${(rcvbuf / (1 << 20)).toFixed(0)} MiB (net.core.rmem_default)`,

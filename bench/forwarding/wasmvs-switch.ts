@@ -29,6 +29,19 @@ export interface WasmvsRing {
 export interface WasmvsSwitch extends SwitchUnderTest {
   /** Base URL of the daemon's REST API. */
   readonly url: string;
+  /** The default bridge's OpenFlow passive listener, HOST:PORT (only with opts.openflow). */
+  readonly openflow?: string;
+}
+
+export interface WasmvsStartOptions {
+  ring: WasmvsRing;
+  macTableSize: number;
+  repo: string;
+  /** OpenFlow bench: the bridge's ptcp listen address (`127.0.0.1:0`: any free port); the
+   *  ports are then plain (untagged, trunk), as OVS's are, instead of access VLAN 10. */
+  openflow?: string;
+  /** Extra node flags for the daemon (e.g. `--cpu-prof`). */
+  nodeFlags?: string[];
 }
 
 async function rest(url: string, method: string, body?: unknown): Promise<unknown> {
@@ -42,10 +55,7 @@ async function rest(url: string, method: string, body?: unknown): Promise<unknow
   return text ? JSON.parse(text) : undefined;
 }
 
-export async function wasmvsStart(
-  t: Topology,
-  opts: { ring: WasmvsRing; macTableSize: number; repo: string },
-): Promise<WasmvsSwitch> {
+export async function wasmvsStart(t: Topology, opts: WasmvsStartOptions): Promise<WasmvsSwitch> {
   const state = await mkdtemp(path.join(os.tmpdir(), "wasmvs-fwd-state-"));
   const stateUnregister = anchorCleanupRegister(() => rmSync(state, { recursive: true, force: true }));
   const br = `${t.hostA.slice(0, -1)}w`;
@@ -53,7 +63,8 @@ export async function wasmvsStart(
     ...process.env,
     WASMVS_SYSTEM_RX_RING: `${opts.ring.blockSize},${opts.ring.blockCount},${opts.ring.retireMs}`,
   };
-  const args = ["--import", "tsx", path.join(opts.repo, "src/cli/main.ts"), "start", "--openflow", "none"];
+  const args = [...(opts.nodeFlags ?? []), "--import", "tsx", path.join(opts.repo, "src/cli/main.ts"), "start"];
+  args.push("--openflow", opts.openflow ?? "none");
   args.push("--rest", "127.0.0.1:0", "--state-dir", state, "--bridge", br, "--no-internal-ports");
   const child = anchorSpawn(process.execPath, args, env);
   const close = async () => {
@@ -62,7 +73,7 @@ export async function wasmvsStart(
     stateUnregister();
   };
   try {
-    const url = await new Promise<string>((resolve, reject) => {
+    const ready = await new Promise<{ rest: string; openflow?: string }>((resolve, reject) => {
       let buf = "";
       let err = "";
       const timer = setTimeout(() => reject(new Error(`wasmvs did not become ready: ${err.slice(-500)}`)), 30_000);
@@ -76,7 +87,7 @@ export async function wasmvsStart(
           buf = buf.slice(nl + 1);
           if (line.includes('"wasmvs ready"')) {
             clearTimeout(timer);
-            resolve(JSON.parse(line).rest as string);
+            resolve(JSON.parse(line) as { rest: string; openflow?: string });
           }
         }
       });
@@ -85,14 +96,11 @@ export async function wasmvsStart(
         reject(new Error(`wasmvs exited ${code}: ${err.slice(-500)}`));
       });
     });
+    const url = ready.rest;
     await rest(`${url}/v1/bridges/${br}`, "PATCH", { macTableSize: opts.macTableSize });
-    for (const dev of [t.hostA, t.hostB]) {
-      await rest(`${url}/v1/bridges/${br}/ports`, "POST", {
-        name: dev,
-        type: "system",
-        vlanMode: "access",
-        tag: WASMVS_VLAN,
-      });
+    for (const [i, dev] of [t.hostA, t.hostB].entries()) {
+      const vlan = opts.openflow ? { ofport: i + 1 } : { vlanMode: "access", tag: WASMVS_VLAN };
+      await rest(`${url}/v1/bridges/${br}/ports`, "POST", { name: dev, type: "system", ...vlan });
     }
     // Port attach is asynchronous (the worker opens the device): wait until both report stats.
     for (const dev of [t.hostA, t.hostB]) {
@@ -110,6 +118,7 @@ export async function wasmvsStart(
       label: "wasmvs (system ports, TPACKET_V3 ring)",
       pid,
       url,
+      openflow: ready.openflow,
       pinning: `wasmvs daemon: ${pinning}`,
       buffer: `TPACKET_V3 ring ${opts.ring.blockCount} x ${opts.ring.blockSize >> 10} KiB = ${ringMiB} MiB per port, retire ${opts.ring.retireMs} ms`,
       close,

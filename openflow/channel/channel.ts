@@ -127,6 +127,8 @@ export class OfChannel extends EventEmitter<ChannelEvents> {
   private xidNext = 1;
   private readonly splitter = new FrameSplitter();
   private readonly writer: FrameWriter;
+  /** A sendInBurst() cork is open until its microtask runs. */
+  private burstOpen = false;
   private readonly dispatch: ReadonlyMap<string, MessageHandler>;
   private readonly defaultHandler: MessageHandler;
   private readonly log: ChannelLog;
@@ -195,6 +197,23 @@ export class OfChannel extends EventEmitter<ChannelEvents> {
     const bytes = encodeMessage({ ...message, xid } as OfpMessage);
     if (this.stateNow !== "connected") return null;
     return this.writeFrame(bytes, opts.droppable) ? xid : null;
+  }
+
+  /**
+   * send(), but the frame leaves together with every other frame sent this way before the
+   * current task ends (corked until a microtask): a burst of asynchronous messages, such as
+   * the packet-ins of one batch of datapath upcalls, costs one socket write instead of one each.
+   */
+  sendInBurst(message: Outgoing, opts: { droppable?: boolean } = {}): number | null {
+    if (!this.burstOpen && this.stateNow === "connected") {
+      this.burstOpen = true;
+      this.writer.cork();
+      queueMicrotask(() => {
+        this.burstOpen = false;
+        this.writer.uncork();
+      });
+    }
+    return this.send(message, opts);
   }
 
   /** Closes after queued writes are flushed; 'disconnected' follows. Idempotent. */

@@ -196,6 +196,15 @@ export class FrameWriter {
     return true;
   }
 
+  /** Holds written frames in the socket until the matching uncork() (pairs nest). */
+  cork(): void {
+    if (!this.closed && !this.socket.destroyed) this.socket.cork();
+  }
+
+  uncork(): void {
+    if (!this.socket.destroyed) this.socket.uncork();
+  }
+
   /** Runs `fn` with the socket corked so the replies to one read leave in as few writes as possible. */
   batch(fn: () => void): void {
     if (this.closed || this.socket.destroyed) {

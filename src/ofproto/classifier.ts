@@ -23,10 +23,13 @@
 import type { KeyMask } from "../datapath/flow-key.ts";
 import { type CompiledMatch, unwildcardPipelineMask } from "./oxm-key-map.ts";
 
+/** One inserted item, with where it sits (one record per item: rules are many). */
 interface Entry<T> {
   item: T;
   priority: number;
   seq: number;
+  sub: Subtable<T>;
+  key: string;
 }
 
 class Subtable<T> {
@@ -76,7 +79,7 @@ export class Classifier<T> {
   private readonly subtables = new Map<string, Subtable<T>>();
   private order: Subtable<T>[] = [];
   private orderDirty = false;
-  private readonly where = new Map<T, { sub: Subtable<T>; key: string; entry: Entry<T> }>();
+  private readonly where = new Map<T, Entry<T>>();
 
   get size(): number {
     return this.where.size;
@@ -97,7 +100,7 @@ export class Classifier<T> {
       this.order.push(sub);
     }
     const key = sub.keyOf(c.value);
-    const entry: Entry<T> = { item, priority, seq };
+    const entry: Entry<T> = { item, priority, seq, sub, key };
     const bucket = sub.buckets.get(key);
     if (!bucket) sub.buckets.set(key, [entry]);
     else {
@@ -114,14 +117,14 @@ export class Classifier<T> {
     sub.size++;
     if (priority > sub.maxPriority && !sub.maxDirty) sub.maxPriority = priority;
     this.orderDirty = true;
-    this.where.set(item, { sub, key, entry });
+    this.where.set(item, entry);
   }
 
   remove(item: T): boolean {
-    const w = this.where.get(item);
-    if (!w) return false;
+    const entry = this.where.get(item);
+    if (!entry) return false;
     this.where.delete(item);
-    const { sub, key, entry } = w;
+    const { sub, key } = entry;
     const bucket = sub.buckets.get(key) as Entry<T>[];
     bucket.splice(bucket.indexOf(entry), 1);
     if (bucket.length === 0) sub.buckets.delete(key);

@@ -42,7 +42,8 @@
 //   The punix mgmt socket and the `--openflow` listener are service connections: same
 //   handlers, roles and async filter as controllers, but they are not "controllers" for the
 //   fail mode (only BridgeConfig.controllers are). Packet-ins are sent droppable (a controller far behind loses packet-ins, not
-//   its connection); a bridge with no connected channel counts them in `packetInDrops`.
+//   its connection); a bridge with no connected channel counts them in `packetInDrops`. They
+//   go out with sendInBurst: the packet-ins of one batch of upcalls leave in one socket write.
 // Invariants: every listener that cannot bind is logged with its target and the others stay
 //   up; addBridge rejects only when one of the explicitly configured `targets` failed (an
 //   operator asked for it), never for the implicit punix socket (a switch must not refuse to
@@ -191,7 +192,7 @@ export class OfConnections {
     kind: AsyncKind,
     reason: number,
     message: Outgoing | ((ch: OfChannel) => Outgoing),
-    opts: { droppable?: boolean } = {},
+    opts: { droppable?: boolean; burst?: boolean } = {},
   ): number {
     const entry = this.bridges.get(bridge);
     return entry ? this.sendAsyncTo(entry, kind, reason, message, opts) : 0;
@@ -202,14 +203,15 @@ export class OfConnections {
     kind: AsyncKind,
     reason: number,
     message: Outgoing | ((ch: OfChannel) => Outgoing),
-    opts: { droppable?: boolean },
+    opts: { droppable?: boolean; burst?: boolean },
   ): number {
     let sent = 0;
     for (const ch of this.channelsOf(entry)) {
       const c = entry.roles?.control(ch);
       if (c && !mayReceive(c.role, c.async, kind, reason)) continue;
       const m = typeof message === "function" ? message(ch) : message;
-      if (ch.send(m, opts) !== null) sent++;
+      const id = opts.burst ? ch.sendInBurst(m, opts) : ch.send(m, opts);
+      if (id !== null) sent++;
     }
     return sent;
   }
@@ -269,7 +271,7 @@ export class OfConnections {
           "packet-in",
           ev.reason,
           (ch) => packetInMessage(ev, this.stateOf(ch).missSendLen),
-          { droppable: true },
+          { droppable: true, burst: true },
         );
         if (sent > 0) this.stats.packetIns += sent;
         else this.stats.packetInDrops++;

@@ -52,29 +52,23 @@ function fieldBits(match: readonly OxmBasic[]): Map<OxmName, Bits> {
   return out;
 }
 
-const KEYS = new WeakMap<readonly OxmBasic[], string>();
-
 function valueText(v: OxmValue): string {
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.length).toString("hex");
   return v.toString(16);
 }
 
 /**
- * A canonical string of a normalized match: equal strings, identical matches. (Cached per
- * array: a rule's match array is never mutated.)
+ * A canonical string of a normalized match: equal strings, identical matches. Not cached: the
+ * only caller keeps the result as a Map key for the rule's lifetime (rule-table.ts identity),
+ * and a cache would keep a second copy of it per rule (~130 B with its WeakMap entry).
  */
 export function matchKey(match: readonly OxmBasic[]): string {
-  let key = KEYS.get(match);
-  if (key === undefined) {
-    const parts: string[] = [];
-    for (const o of match) {
-      const mask = o.mask === undefined ? "" : `/${valueText(o.mask)}`;
-      parts.push(`${oxmFieldByName(o.name).field}=${valueText(o.value)}${mask}`);
-    }
-    key = parts.sort().join(",");
-    KEYS.set(match, key);
+  const parts: string[] = [];
+  for (const o of match) {
+    const mask = o.mask === undefined ? "" : `/${valueText(o.mask)}`;
+    parts.push(`${oxmFieldByName(o.name).field}=${valueText(o.value)}${mask}`);
   }
-  return key;
+  return parts.sort().join(",");
 }
 
 /**

@@ -27,6 +27,7 @@ import type { KeyMask } from "../datapath/flow-key.ts";
 import { Classifier } from "./classifier.ts";
 import { compileMatch } from "./oxm-key-map.ts";
 import { PIPELINE_KEY_SIZE, type PipelineFlow } from "./pipeline-flow.ts";
+import { compactInstructions, compactMatch } from "./rule-compact.ts";
 import { matchKey } from "./rule-match.ts";
 
 /** Number of flow tables: ids 0..N_TABLES-1 (OFPTT_MAX, 0xfe, is not one of ours). */
@@ -51,6 +52,9 @@ export interface Rule {
   lastUsed: number;
   /** False when no packet can match (fields the datapath does not parse): never looked up. */
   readonly matchable: boolean;
+  /** Its key in the table's identity map (priority + canonical match), computed once: the
+   *  same string the map holds, so keeping it costs a pointer, and removal needs no rebuild. */
+  readonly identity: string;
 }
 
 export interface RuleSpec {
@@ -91,7 +95,7 @@ export class RuleTable {
   /** @internal RuleTables.insert's half. */
   add(rule: Rule, compiled: ReturnType<typeof compileMatch>): void {
     this.byId.set(rule.id, rule);
-    this.byIdentity.set(identity(rule.match, rule.priority), rule);
+    this.byIdentity.set(rule.identity, rule);
     if (compiled) this.classifier.insert(rule, rule.priority, rule.id, compiled);
   }
 
@@ -99,7 +103,7 @@ export class RuleTable {
   delete(rule: Rule): boolean {
     if (this.byId.get(rule.id) !== rule) return false;
     this.byId.delete(rule.id);
-    this.byIdentity.delete(identity(rule.match, rule.priority));
+    this.byIdentity.delete(rule.identity);
     this.classifier.remove(rule);
     return true;
   }
@@ -159,8 +163,8 @@ export class RuleTables {
       id: this.nextId++,
       tableId: spec.tableId,
       priority: spec.priority,
-      match: spec.match,
-      instructions: spec.instructions,
+      match: compactMatch(spec.match),
+      instructions: compactInstructions(spec.instructions),
       cookie: spec.cookie,
       flags: spec.flags,
       idleTimeout: spec.idleTimeout,
@@ -170,6 +174,7 @@ export class RuleTables {
       created: now,
       lastUsed: now,
       matchable: compiled !== undefined,
+      identity: identity(spec.match, spec.priority),
     };
     t.add(rule, compiled);
     if (rule.idleTimeout !== 0 || rule.hardTimeout !== 0) this.timed.add(rule);
@@ -188,7 +193,7 @@ export class RuleTables {
 
   /** Replaces a rule's instructions (MODIFY); its place in the classifier does not change. */
   setInstructions(rule: Rule, instructions: Instruction[]): void {
-    rule.instructions = instructions;
+    rule.instructions = compactInstructions(instructions);
     this.generation++;
   }
 

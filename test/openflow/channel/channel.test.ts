@@ -131,6 +131,23 @@ describe("echo", () => {
   });
 });
 
+describe("sendInBurst", () => {
+  it("delivers a burst in order, interleaved with plain sends, and works again after the burst is flushed", async () => {
+    const { peer, ch } = await connected();
+    const xids = [
+      ch.sendInBurst({ kind: "echo-request", data: Uint8Array.of(1) }),
+      ch.sendInBurst({ kind: "echo-request", data: Uint8Array.of(2) }, { droppable: true }),
+      ch.send({ kind: "echo-request", data: Uint8Array.of(3) }),
+    ];
+    await Promise.resolve(); // the burst's microtask has run: the cork is released
+    xids.push(ch.sendInBurst({ kind: "echo-request", data: Uint8Array.of(4) }));
+    expect(xids).not.toContain(null);
+    await peer.until(() => peer.frames.filter((f) => f.type === OFPT.ECHO_REQUEST).length === 4, "four echoes");
+    const echoes = peer.frames.filter((f) => f.type === OFPT.ECHO_REQUEST);
+    expect(echoes.map((e) => [e.xid, e.body[0]])).toEqual(xids.map((x, i) => [x, i + 1]));
+  });
+});
+
 describe("backpressure", () => {
   it("stops reading from a peer that does not read its replies, and catches up when it does", async () => {
     const { peer, ch } = await connected({ writer: { highWaterMark: 64 * 1024 } });

@@ -119,4 +119,46 @@ describe("FrameWriter", () => {
     ours.destroy();
     await new Promise<void>((r) => server.close(() => r()));
   });
+
+  it("cork() holds frames in the socket until uncork(), which sends them in order in one write", async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as net.AddressInfo).port;
+    const accepted = new Promise<net.Socket>((r) => server.once("connection", r));
+    const client = net.connect({ host: "127.0.0.1", port });
+    await new Promise((r) => client.once("connect", r));
+    const ours = await accepted;
+    const received: Buffer[] = [];
+    client.on("data", (d: Buffer) => received.push(d));
+    let writes = 0;
+    const realWritev = (ours as unknown as { _writev: (...a: unknown[]) => unknown })._writev.bind(ours);
+    const realWrite = (ours as unknown as { _write: (...a: unknown[]) => unknown })._write.bind(ours);
+    Object.assign(ours, {
+      _writev: (...a: unknown[]) => {
+        writes++;
+        return realWritev(...a);
+      },
+      _write: (...a: unknown[]) => {
+        writes++;
+        return realWrite(...a);
+      },
+    });
+    const w = new FrameWriter(ours);
+    const frames = [1, 2, 3].map((xid) => frame(4, 10, xid, new Uint8Array(64)));
+    w.cork();
+    for (const f of frames) w.write(f, true);
+    expect(writes).toBe(0);
+    expect(w.queuedBytes).toBe(3 * 72);
+    w.uncork();
+    expect(writes).toBe(1);
+    const all = Buffer.concat(frames);
+    await new Promise<void>((r) => {
+      const check = () => (Buffer.concat(received).length >= all.length ? r() : setTimeout(check, 5));
+      check();
+    });
+    expect(Buffer.concat(received).equals(all)).toBe(true);
+    client.destroy();
+    ours.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
 });

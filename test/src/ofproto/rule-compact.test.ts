@@ -1,0 +1,62 @@
+// rule-compact.ts: what a rule keeps is equal to what it was given, in exact-size arrays, and
+// identical instruction lists are one shared list.
+//
+// What it proves: compactMatch copies element for element; compactInstructions returns equal
+// content, the same array for lists with the same wire encoding (decoded separately, so no
+// object is shared on the way in), and different arrays for lists that differ in any action
+// field; and a rule table's rules really share their lists.
+
+import { describe, expect, it } from "vitest";
+import type { Instruction } from "../../../openflow/instructions.ts";
+import type { OxmBasic } from "../../../openflow/match/match.ts";
+import { compactInstructions, compactMatch } from "../../../src/ofproto/rule-compact.ts";
+import { RuleTables } from "../../../src/ofproto/rule-table.ts";
+
+const out = (port: number): Instruction[] => [
+  { type: "apply_actions", actions: [{ type: "output", port, maxLen: 0 }] },
+];
+
+describe("compactMatch", () => {
+  it("copies the match element for element into a new array", () => {
+    const m: OxmBasic[] = [
+      { name: "in_port", value: 1 },
+      { name: "eth_dst", value: new Uint8Array([2, 0, 0, 0, 0, 1]) },
+    ];
+    const c = compactMatch(m);
+    expect(c).not.toBe(m);
+    expect(c).toEqual(m);
+  });
+});
+
+describe("compactInstructions", () => {
+  it("returns one shared list for equal lists and separate lists for different ones", () => {
+    const a = compactInstructions(out(2));
+    const b = compactInstructions(out(2));
+    const c = compactInstructions(out(3));
+    const d = compactInstructions([{ type: "goto_table", tableId: 1 }, ...out(2)]);
+    expect(a).toEqual(out(2));
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+    expect(c).toEqual(out(3));
+    expect(d).not.toBe(a);
+    expect(d).toEqual([{ type: "goto_table", tableId: 1 }, ...out(2)]);
+  });
+
+  it("is what a rule table keeps: two rules with the same actions hold one list", () => {
+    const tables = new RuleTables();
+    const spec = (port: number) => ({
+      tableId: 0,
+      priority: 10,
+      match: [{ name: "in_port", value: port } as OxmBasic],
+      instructions: out(9),
+      cookie: 0n,
+      flags: 0,
+      idleTimeout: 0,
+      hardTimeout: 0,
+    });
+    const r1 = tables.insert(spec(1), 0);
+    const r2 = tables.insert(spec(2), 0);
+    expect(r1.instructions).toBe(r2.instructions);
+    expect(r1.instructions).toEqual(out(9));
+  });
+});
