@@ -23,18 +23,24 @@ import swaggerUi from "@fastify/swagger-ui";
 import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
 import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
+import type { ObserveSource } from "../observe/dataplane-observer.ts";
 import type { SwitchService } from "../switch/switch-service.ts";
 import { bridgesPlugin } from "./bridges.ts";
+import { capturePlugin } from "./capture.ts";
+import { datapathPlugin } from "./datapath.ts";
 import { errorReply } from "./error-reply.ts";
 import { ERR_EMPTY_BODY, ERR_MALFORMED_JSON, ERR_ROUTE_NOT_FOUND } from "./errors.ts";
 import { fdbPlugin } from "./fdb.ts";
 import { healthPlugin, WASMVS_VERSION } from "./health.ts";
+import { metricsPlugin } from "./metrics.ts";
 import { portStatsPlugin } from "./port-stats.ts";
 import { portsPlugin } from "./ports.ts";
 
 export interface ApiOptions {
   /** When the daemon started (ms since epoch), for /v1/health uptime; default: now. */
   startedAt?: number;
+  /** The running datapath's observation surface (dpctl, capture, /metrics); none: no datapath. */
+  observe?: ObserveSource;
 }
 
 export async function buildApi(service: SwitchService, logger: Logger, opts: ApiOptions = {}) {
@@ -78,10 +84,13 @@ export async function buildApi(service: SwitchService, logger: Logger, opts: Api
         { name: "bridges", description: "bridges and their settings" },
         { name: "ports", description: "ports, VLAN settings and counters" },
         { name: "fdb", description: "MAC table: learned and static entries" },
+        { name: "datapath", description: "the fast path's megaflows and counters (dpctl)" },
+        { name: "metrics", description: "Prometheus metrics" },
       ],
     },
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(metricsPlugin, { service, observe: opts.observe });
 
   await app.register(
     async (v1) => {
@@ -90,6 +99,8 @@ export async function buildApi(service: SwitchService, logger: Logger, opts: Api
       await v1.register(portsPlugin, { service });
       await v1.register(portStatsPlugin, { service });
       await v1.register(fdbPlugin, { service });
+      await v1.register(datapathPlugin, { observe: opts.observe });
+      await v1.register(capturePlugin, { observe: opts.observe });
     },
     { prefix: "/v1" },
   );

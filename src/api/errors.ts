@@ -94,6 +94,7 @@ export const ERR_PORT_NOT_ATTACHED = createError(
   'port "%s" is not attached to the datapath: %s',
   409,
 );
+export const ERR_NO_DATAPATH = createError("NO_DATAPATH", "this daemon runs without a datapath, so %s", 409);
 
 // Forwarding database.
 export const ERR_INVALID_MAC = createError(

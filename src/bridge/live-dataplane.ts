@@ -20,6 +20,7 @@ import { DEFAULT_MAC_AGING_SECONDS, DEFAULT_MAC_TABLE_SIZE } from "../config/mod
 import { createFastPath, type FastPath } from "../datapath/fastpath-module.ts";
 import { KEY_SIZE, macFromString } from "../datapath/flow-key.ts";
 import { type DatapathOptions, DatapathRuntime } from "../datapath/runtime/datapath-runtime.ts";
+import { CaptureHub } from "../observe/capture-hub.ts";
 import { policyOf } from "../ofproto/normal/vlan-policy.ts";
 import type { OfBridge, OfPortView } from "../ofproto/of-handlers/handler-context.ts";
 import { Ofproto } from "../ofproto/ofproto.ts";
@@ -102,13 +103,16 @@ export class LiveDataplane implements DataplaneView {
   private timer?: NodeJS.Timeout;
   /** A small fast-path instance on this thread, used only to parse PACKET_OUT frames. */
   private parser?: Promise<FastPath>;
+  /** Port capture sessions (`wasmvs capture`); the fast path mirrors only captured ports. */
+  readonly captures: CaptureHub;
 
   private constructor(
-    private readonly runtime: DatapathRuntime,
+    readonly runtime: DatapathRuntime,
     private readonly logger: Logger,
     private readonly opts: LiveDataplaneOptions,
   ) {
     this.ofproto.attach(runtime);
+    this.captures = new CaptureHub((dpPort, dirs) => runtime.setCapture(dpPort, dirs));
     this.timer = setInterval(() => this.ofproto.tick(), 1000);
     this.timer.unref();
   }
@@ -121,6 +125,7 @@ export class LiveDataplane implements DataplaneView {
         onActionUpcall: (r, u, k, p) => dp?.ofproto.onActionUpcall(r, u, k, p),
         onFlowStats: (h, u, p, b) => dp?.ofproto.onFlowStats(h, u, p, b),
         onFlowGone: (h, w) => dp?.ofproto.onFlowGone(h, w),
+        onCapture: (t, r) => dp?.captures.deliver(t, r),
       },
       opts,
     );
@@ -252,6 +257,7 @@ export class LiveDataplane implements DataplaneView {
 
   private async detach(rec: AttachedPort): Promise<void> {
     this.ports.delete(`${rec.bridge}/${rec.name}`);
+    this.captures.portGone(rec.dpPort);
     this.ofproto.removePort(rec.bridge, rec.dpPort);
     if (rec.attached) await this.runtime.removePort(rec.dpPort);
     this.usedDp.delete(rec.dpPort);
@@ -385,8 +391,20 @@ export class LiveDataplane implements DataplaneView {
     return views.sort((a, b) => a.ofPort - b.ofPort);
   }
 
+  /** Every port the datapath knows: bridge, port name ("LOCAL" for the bridge's own), number. */
+  attachedPorts(): Array<{ bridge: string; name: string; netdev: string; dpPort: number; attached: boolean }> {
+    return [...this.ports.values()].map(({ bridge, name, netdev, dpPort, attached }) => ({
+      bridge,
+      name,
+      netdev,
+      dpPort,
+      attached,
+    }));
+  }
+
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.captures.closeAll();
     await this.queue;
     await this.runtime.stop();
   }

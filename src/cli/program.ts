@@ -19,6 +19,7 @@ import { WASMVS_VERSION } from "../api/health.ts";
 import { addBridgeCommands } from "./bridge-command.ts";
 import { type CliIo, EXIT_DAEMON_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from "./cli-context.ts";
 import { addFdbCommands } from "./fdb-command.ts";
+import { addObserveCommands } from "./observe-commands.ts";
 import { addPortCommands } from "./port-command.ts";
 import { DaemonError, DEFAULT_SERVER } from "./rest-client.ts";
 import { addStartCommand } from "./start-command.ts";
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIo): Command {
   addBridgeCommands(program, io);
   addPortCommands(program, io);
   addFdbCommands(program, io);
+  addObserveCommands(program, io);
   return program;
 }
 

@@ -32,6 +32,7 @@ import type { Api } from "../api/app.ts";
 import { buildApi } from "../api/app.ts";
 import { LiveDataplane } from "../bridge/live-dataplane.ts";
 import { ConfigStore } from "../config/config-store.ts";
+import { DataplaneObserver } from "../observe/dataplane-observer.ts";
 import { OfConnections } from "../ofproto/of-connections.ts";
 import { type DataplaneView, NullDataplane } from "../switch/dataplane-view.ts";
 import { SwitchService } from "../switch/switch-service.ts";
@@ -127,7 +128,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     }
     await live?.settled();
     await Promise.all(ofStarts);
-    api = await buildApi(service, logger, { startedAt });
+    const observe = live ? new DataplaneObserver(live, service, openflow) : undefined;
+    api = await buildApi(service, logger, { startedAt, observe });
     await api.listen({ host: listen.host, port: listen.port });
   } catch (err) {
     await api?.close().catch(() => {});

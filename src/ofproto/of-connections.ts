@@ -88,6 +88,16 @@ export class OfConnections {
     return (this.bridges.get(bridge)?.listeners ?? []).map(boundTarget);
   }
 
+  /** Every channel of the bridges' listeners with the target it came in on and its state. */
+  channelStates(): Array<{ bridge: string; target: string; state: string }> {
+    const out: Array<{ bridge: string; target: string; state: string }> = [];
+    for (const [bridge, e] of this.bridges) {
+      for (const l of e.listeners)
+        for (const ch of l.channels) out.push({ bridge, target: boundTarget(l), state: ch.state });
+    }
+    return out;
+  }
+
   addBridge(name: string): Promise<void> {
     return this.enqueue(() => this.open(name));
   }

@@ -104,6 +104,9 @@ export class Ofproto implements DatapathSink {
     revalidations: 0,
   };
   private runtime?: DatapathRuntime;
+  /** Told each handled miss's latency in seconds: from the miss reaching onMiss (read off the
+   *  up ring) to its install written to the down ring (/metrics histogram). */
+  upcallLatency?: (seconds: number) => void;
   private readonly packetInListeners = new Map<string, Set<PacketInListener>>();
   private readonly epoch = Date.now();
   /**
@@ -195,6 +198,7 @@ export class Ofproto implements DatapathSink {
   }
 
   onMiss(inPort: number, keyBytes: Uint8Array, packet: Uint8Array): void {
+    const t0 = this.upcallLatency ? performance.now() : 0;
     this.stats.upcalls++;
     const br = this.portBridge.get(inPort);
     if (!br || !this.runtime) return; // a port being removed: the packet is dropped
@@ -223,6 +227,15 @@ export class Ofproto implements DatapathSink {
       return;
     }
     if (rules.length > 0) this.credits.set(rec.handle, { rules, packets: 0, bytes: 0 });
+    this.upcallLatency?.((performance.now() - t0) / 1000);
+  }
+
+  /** Removes every megaflow from the fast path through the registry (dpctl del-flows); the
+   *  next packet of each flow misses and is translated afresh. Returns how many. */
+  deleteAllMegaflows(): number {
+    const handles = [...this.registry.all()].map((r) => r.handle);
+    for (const h of handles) this.deleteFlow(h);
+    return handles.length;
   }
 
   /**

@@ -7,6 +7,8 @@ export type WorkerRequest = { id: number } & (
   | { op: "port-stats"; dpPort: number }
   | { op: "define-port-set"; set: number; ports: number[] }
   | { op: "counters" }
+  | { op: "dump-flows" }
+  | { op: "capture"; dpPort: number; dirs: number }
   | { op: "shutdown" }
 );
 
