@@ -85,7 +85,6 @@ export async function buildApi(service: SwitchService, logger: Logger, opts: Api
         { name: "ports", description: "ports, VLAN settings and counters" },
         { name: "fdb", description: "MAC table: learned and static entries" },
         { name: "datapath", description: "the fast path's megaflows and counters (dpctl)" },
-        { name: "metrics", description: "Prometheus metrics" },
       ],
     },
   });

@@ -61,7 +61,14 @@ export const capturePlugin: FastifyPluginAsyncTypebox<{ observe?: ObserveSource 
           direction: Type.Optional(Type.String({ description: "in, out or both (default both)" })),
           count: Type.Optional(Type.String({ description: "stop after this many frames (default: until closed)" })),
         }),
-        response: { "4xx": ErrorBody, "5xx": ErrorBody },
+        response: {
+          200: {
+            description: "the capture stream (src/observe/capture-stream.ts): magic, then framed records",
+            content: { [CAPTURE_CONTENT_TYPE]: { schema: Type.String({ format: "binary" }) } },
+          },
+          "4xx": ErrorBody,
+          "5xx": ErrorBody,
+        },
       },
     },
     async (req, reply) => {

@@ -1,8 +1,8 @@
 // What: GET /metrics — the switch's Prometheus metrics in the text exposition format
 // (src/observe/metrics.ts builds the registry), with prom-client's own Content-Type.
 //
-// Design: registered at the root, not under /v1, where scrapers expect it; left out of the
-// OpenAPI document's JSON schemas (the body is text, documented by Prometheus).
+// Design: registered at the root, not under /v1, where scrapers expect it; hidden from the
+// OpenAPI document (the v1 API's), its format being Prometheus's.
 //
 // Threading: main thread.
 
@@ -16,12 +16,8 @@ export const metricsPlugin: FastifyPluginAsync<{ service: SwitchService; observe
   { service, observe },
 ) => {
   const { registry } = createSwitchMetrics(service, observe);
-  app.get(
-    "/metrics",
-    { schema: { tags: ["metrics"], summary: "Prometheus metrics (text format)" } },
-    async (_req, reply) => {
-      const body = await registry.metrics();
-      return reply.header("content-type", registry.contentType).send(body);
-    },
-  );
+  app.get("/metrics", { schema: { hide: true, summary: "Prometheus metrics (text format)" } }, async (_req, reply) => {
+    const body = await registry.metrics();
+    return reply.header("content-type", registry.contentType).send(body);
+  });
 };

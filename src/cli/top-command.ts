@@ -106,7 +106,11 @@ export function renderTop(cur: TopSample, prev: TopSample | undefined, width: nu
     `busiest megaflows (${busiest.length} of ${cur.flows.length}):`,
     flows.trimEnd(),
   ];
-  return `${text.map((l) => (l.length > width ? `${l.slice(0, Math.max(0, width - 1))}…` : l)).join("\n")}\n`;
+  return `${text
+    .join("\n")
+    .split("\n")
+    .map((l) => (l.length > width ? `${l.slice(0, Math.max(0, width - 1))}…` : l))
+    .join("\n")}\n`;
 }
 
 function mul8(v: number | undefined): number | undefined {
