@@ -3,6 +3,7 @@
 // after a warm-up and reports the median of several runs.
 
 import { createFastPath, type FastPath } from "../src/datapath/fastpath-module.ts";
+import { runCaptureIdleAB } from "./capture-idle.ts";
 import { FRAME_LEN, writeUdpFrame } from "./frames.ts";
 
 export interface CaseResult {
@@ -31,7 +32,7 @@ function timeMedian(fn: () => void, packets: number, runs: number): { mpps: numb
   return { mpps: 1000 / med, ns: med };
 }
 
-function loadTemplates(fp: FastPath, flows: number): void {
+export function loadTemplates(fp: FastPath, flows: number): void {
   const base = fp.benchTemplates(flows, TEMPLATE_STRIDE);
   const mem = new Uint8Array(fp.memory.buffer);
   for (let i = 0; i < flows; i++) {
@@ -67,7 +68,7 @@ function writeMask(fp: FastPath, at: number, s: number): void {
 }
 
 /** Installs one megaflow per template, template i in subtable i % subtables. */
-function installMegaflows(fp: FastPath, flows: number, subtables: number): void {
+export function installMegaflows(fp: FastPath, flows: number, subtables: number): void {
   const s = scratch(fp);
   const alen = writeOutputAction(fp, s.actions, OUT_PORT);
   const pkt = fp.bufferAlloc();
@@ -106,48 +107,7 @@ export async function runFastPathCases(opts: { quick?: boolean } = {}): Promise<
     out.push({ name: "parse + EMC hit + output, 1k flows", mpps: r.mpps, nsPerPacket: r.ns });
   }
 
-  // Port capture compiled in but idle (release build) against compiled out (a build with
-  // WASMVS_NO_CAPTURE): the same EMC-hit case, runs interleaved A/B/A/B so machine noise hits
-  // both alike. "Costs nothing when nobody captures" means these two agree within noise.
-  {
-    const make = async (flavour: "release" | "nocapture") => {
-      const fp = await createFastPath({ buffers: 1024, emcEntries: 8192, maxFlows: 1024, flavour });
-      installMegaflows(fp, 1000, 1);
-      loadTemplates(fp, 1000);
-      return fp;
-    };
-    const without = await make("nocapture");
-    const withIdle = await make("release");
-    if (without.captureCompiled() !== 0 || withIdle.captureCompiled() !== 1) {
-      throw new Error(
-        "capture A/B: the nocapture build still has the capture hooks (run npm run bench, which builds it)",
-      );
-    }
-    // More pairs than the other cases: the difference sought is smaller than machine noise.
-    const a: number[] = [];
-    const b: number[] = [];
-    const time1 = (fp: FastPath) => timeMedian(() => fp.benchForward(IN_PORT, N, 0, 1, 0), N, 1).ns;
-    for (let r = 0; r < Math.max(15, runs * 3); r++) {
-      a.push(time1(without));
-      b.push(time1(withIdle));
-    }
-    const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-    const [na, nb] = [med(a), med(b)];
-    const [ma, mb] = [Math.min(...a), Math.min(...b)];
-    const pct = (x: number, y: number) => `${((y / x - 1) * 100).toFixed(1)}%`;
-    out.push({
-      name: "EMC hit, capture compiled out (A)",
-      mpps: 1000 / na,
-      nsPerPacket: na,
-      note: `best ${ma.toFixed(1)} ns`,
-    });
-    out.push({
-      name: "EMC hit, capture compiled in, idle (B)",
-      mpps: 1000 / nb,
-      nsPerPacket: nb,
-      note: `best ${mb.toFixed(1)} ns; B/A median ${pct(na, nb)}, best ${pct(ma, mb)} (${a.length} interleaved pairs)`,
-    });
-  }
+  out.push(...(await runCaptureIdleAB({ quick: opts.quick })));
 
   // Megaflow hits (EMC off), by subtable count and megaflow count.
   const shapes: Array<[number, number]> = [

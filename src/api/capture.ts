@@ -47,7 +47,8 @@ export function captureCount(value: string | undefined): number {
 
 export const capturePlugin: FastifyPluginAsyncTypebox<{ observe?: ObserveSource }> = async (app, { observe }) => {
   const streams = new Set<PassThrough>();
-  app.addHook("onClose", async () => {
+  // preClose: before fastify waits for in-flight requests, which an open capture would be.
+  app.addHook("preClose", async () => {
     for (const s of streams) s.end(encodeCaptureEnd("the switch is shutting down"));
   });
   app.get(

@@ -265,3 +265,20 @@ describe("wasmvs dpctl, stats and top", () => {
     expect(top.out).toContain("busiest megaflows");
   }, 30_000);
 });
+
+describe("capture and shutdown", () => {
+  it("ends an open capture cleanly when the switch stops (the file is complete, the CLI says why)", async () => {
+    const file = join(dir, "stop.pcap");
+    const cap = captureProcess([(sw as SwitchDaemon).bridge, b.host, "-w", file]);
+    await cap.started;
+    await ping(a.ns, B_IP, { count: 2, deadline: 10 });
+    await (sw as SwitchDaemon).stop();
+    const r = await cap.done;
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain("the switch is shutting down");
+    const n = Number(/(\d+) frames? captured/.exec(r.err)?.[1]);
+    expect(n).toBeGreaterThanOrEqual(4);
+    const { stdout } = await run("tshark", ["-r", file, "-T", "fields", "-e", "frame.number"]);
+    expect(stdout.trim().split("\n")).toHaveLength(n);
+  }, 40_000);
+});
