@@ -133,7 +133,8 @@ class DatapathWorker {
   }
 
   /** Moves the capture area's records (frames received and transmitted by captured ports since
-   *  the last call) up the ring, stamped with the time; a full ring drops them (counted). */
+   *  the last call) up the ring, stamped with the time; a full ring drops them (counted as
+   *  capture.ring_full among the counters). */
   private sendCapture(): void {
     const fp = this.fp;
     const used = fp.captureUsed();
@@ -379,12 +380,18 @@ class DatapathWorker {
         if (!this.fp.captureSet(req.dpPort, req.dirs)) throw new Error(`no datapath port ${req.dpPort}`);
         if (req.dirs === 0) this.capturing.delete(req.dpPort);
         else this.capturing.add(req.dpPort);
+        // Nobody captures any more: drop what was not sent, so a later session starts clean.
+        if (this.capturing.size === 0) this.fp.captureReset();
         return { lost: this.captureLost };
       }
       case "define-port-set":
         return this.definePortSet(req.set, req.ports);
       case "counters":
-        return Object.fromEntries(Object.entries(readCounters(this.fp)).map(([k, v]) => [k, Number(v)]));
+        return {
+          ...Object.fromEntries(Object.entries(readCounters(this.fp)).map(([k, v]) => [k, Number(v)])),
+          // The worker's own: capture batches lost to a full up ring.
+          "capture.ring_full": this.captureLost,
+        };
       case "shutdown":
         this.running = false;
         for (const port of this.ports.values()) port.close();
