@@ -3,6 +3,7 @@
 // after a warm-up and reports the median of several runs.
 
 import { createFastPath, type FastPath } from "../src/datapath/fastpath-module.ts";
+import { runCaptureIdleAB } from "./capture-idle.ts";
 import { FRAME_LEN, writeUdpFrame } from "./frames.ts";
 
 export interface CaseResult {
@@ -31,7 +32,7 @@ function timeMedian(fn: () => void, packets: number, runs: number): { mpps: numb
   return { mpps: 1000 / med, ns: med };
 }
 
-function loadTemplates(fp: FastPath, flows: number): void {
+export function loadTemplates(fp: FastPath, flows: number): void {
   const base = fp.benchTemplates(flows, TEMPLATE_STRIDE);
   const mem = new Uint8Array(fp.memory.buffer);
   for (let i = 0; i < flows; i++) {
@@ -67,7 +68,7 @@ function writeMask(fp: FastPath, at: number, s: number): void {
 }
 
 /** Installs one megaflow per template, template i in subtable i % subtables. */
-function installMegaflows(fp: FastPath, flows: number, subtables: number): void {
+export function installMegaflows(fp: FastPath, flows: number, subtables: number): void {
   const s = scratch(fp);
   const alen = writeOutputAction(fp, s.actions, OUT_PORT);
   const pkt = fp.bufferAlloc();
@@ -105,6 +106,8 @@ export async function runFastPathCases(opts: { quick?: boolean } = {}): Promise<
     const r = timeMedian(() => fp.benchForward(IN_PORT, N, 0, 1, 0), N, runs);
     out.push({ name: "parse + EMC hit + output, 1k flows", mpps: r.mpps, nsPerPacket: r.ns });
   }
+
+  out.push(...(await runCaptureIdleAB({ quick: opts.quick })));
 
   // Megaflow hits (EMC off), by subtable count and megaflow count.
   const shapes: Array<[number, number]> = [

@@ -61,6 +61,33 @@ export function emcFlush(): void {
   if (table != 0) memory.fill(table, 0, <usize>(mask + 1) * ENTRY_SIZE);
 }
 
+let tallyArea: usize = 0;
+let tallyCap: u32 = 0;
+
+/** Counts, for each megaflow id < n, the cache entries that would serve it now (live stamp).
+ *  Returns the address of the counts (u32[n]), an area of the cache's own that stays valid
+ *  until the next call. For dumps: which flows the cache is serving. */
+export function emcTally(n: u32): usize {
+  if (n > tallyCap) {
+    if (tallyArea != 0) heap.free(tallyArea);
+    tallyCap = n < 1024 ? 1024 : n;
+    tallyArea = heap.alloc(<usize>tallyCap << 2);
+  }
+  const out = tallyArea;
+  memory.fill(out, 0, <usize>n << 2);
+  if (table == 0) return out;
+  for (let i: u32 = 0; i <= mask; i++) {
+    const e = table + <usize>i * ENTRY_SIZE;
+    const stamp = load<u32>(e + E_STAMP);
+    const id = load<u32>(e + E_FLOW);
+    if (stamp != 0 && id < n && flowStamp(id) == stamp) {
+      const p = out + (<usize>id << 2);
+      store<u32>(p, load<u32>(p) + 1);
+    }
+  }
+  return out;
+}
+
 @inline function way1(hash: u32): usize {
   return table + <usize>(hash & mask) * ENTRY_SIZE;
 }

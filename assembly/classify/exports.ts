@@ -14,8 +14,8 @@
 
 import { KEY_SIZE } from "../key/flow-key";
 import { keyHash } from "../key/hash";
-import { emcBytes, emcEntries, emcFlush, emcInsert, emcLookup } from "./emc";
-import { flowTableBytes } from "./flow-table";
+import { emcBytes, emcEntries, emcFlush, emcInsert, emcLookup, emcTally } from "./emc";
+import { flowHighWater, flowTableBytes } from "./flow-table";
 import { megaflowOwnBytes } from "./megaflow";
 import { subtableBytes, subtableHash } from "./subtable";
 
@@ -73,6 +73,13 @@ export {
 /** emcLookup(key, hash): i32 and emcInsert(key, hash, flow) as batch.ts calls them, with
  *  hash = classifyKeyHash(key); emcFlush() empties the cache; emcEntries() its size. */
 export { emcLookup, emcInsert, emcFlush, emcEntries };
+
+/** emcTally(n): per megaflow id < n, how many cache entries serve it now (u32[n] at the
+ *  returned address, the cache's own, valid until the next call). megaflowHighWater(): one past the largest id handed out so far. */
+export { emcTally };
+export function megaflowHighWater(): u32 {
+  return flowHighWater();
+}
 
 /** The full-key hash batch.ts uses to index the EMC. */
 export function classifyKeyHash(key: usize): u32 {

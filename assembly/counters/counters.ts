@@ -95,6 +95,9 @@ export enum Counter {
   PORTS_VLAN_NO_ROOM,
   PORTS_CSUM_COMPLETED,
   PORTS_CSUM_UNSUPPORTED,
+  // port capture
+  CAPTURE_FRAMES,
+  CAPTURE_DROPPED,
   COUNT,
 }
 
@@ -175,6 +178,8 @@ const COUNTER_NAMES: StaticArray<string> = [
   "ports.vlan_no_room",
   "ports.csum_completed",
   "ports.csum_unsupported",
+  "capture.frames",
+  "capture.dropped",
 ];
 
 // Raw static memory, not a managed StaticArray: touching a managed global makes every caller

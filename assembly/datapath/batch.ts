@@ -36,6 +36,7 @@ import {
 import { actionsExecute } from "../actions/execute";
 import { A_OUTPUT } from "../actions/action-format";
 import { MAX_PORTS, txEnqueue } from "./tx-batches";
+import { CAPTURE_COMPILED, CAP_IN, captureFlags, captureRxBatch } from "../capture/capture";
 
 /** An A_OUTPUT record's header as one little-endian u32: type 1, length 8. */
 @inline const OUTPUT_RECORD: u32 = <u32>A_OUTPUT | (8 << 16);
@@ -91,6 +92,8 @@ export function dpProcessBatch(inPort: u32, n: u32, now: u32): u32 {
     n = BATCH_SIZE;
   }
   count(Counter.BATCH_PACKETS, n);
+  // Port capture: one flag load per batch; frames are copied as received, before any action.
+  if (CAPTURE_COMPILED && (captureFlags(inPort) & CAP_IN) != 0) captureRxBatch(inPort, rxIds, n);
 
   // Stage 1: parse and hash.
   let bad: u32 = 0;

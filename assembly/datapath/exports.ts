@@ -34,6 +34,7 @@ import { BATCH_SIZE, batchInit } from "./batch";
 import { portSetsClear } from "../actions/port-sets";
 import { samplerReset } from "../actions/sampler";
 import { meterInit } from "../meters/meter-table";
+import { captureInit } from "../capture/capture";
 
 export { dpProcessBatch, dpRxIds, dpMissKey, dpExecuteMiss, dpExecute, dpParse, dpCopyMissKey } from "./batch";
 
@@ -50,6 +51,7 @@ export function dpInit(nBufs: u32, dataRoom: u32, emcEntries: u32, maxFlows: u32
   portSetsClear();
   samplerReset();
   meterInit();
+  captureInit();
   countersReset();
 }
 
@@ -115,5 +117,10 @@ export function counterValue(i: i32): u64 {
 }
 
 export { dpSetEmcEnabled } from "./batch";
+
+// Port capture (capture/capture.ts): captureSet(port, dirs) turns a port's mirror on (1 in,
+// 2 out, 3 both) or off; after a batch, records at captureArea() [0, captureUsed()) belong to
+// the caller until captureReset().
+export { captureSet, captureUsed, captureArea, captureReset, captureCompiled } from "../capture/capture";
 // In-module benchmark drivers (bench/ times them).
 export { benchTemplates, benchTemplateSetLength, benchParse, benchForward } from "./bench-loop";

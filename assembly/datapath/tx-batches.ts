@@ -10,6 +10,7 @@
 
 import { Counter, count } from "../counters/counters";
 import { OWNER_TX, bufSetOwner, poolAuditMark, poolFree } from "../buffers/pool";
+import { CAPTURE_COMPILED, CAP_OUT, captureFlags, captureTxBatch } from "../capture/capture";
 
 @inline export const MAX_PORTS: u32 = 1024;
 @inline export const TX_BATCH_MAX: u32 = 256;
@@ -67,11 +68,14 @@ export function txNextPort(from: u32): i32 {
   return -1;
 }
 
-/** Frees every buffer in port's batch and empties it. */
+/** Frees every buffer in port's batch (copying them to the capture area first when the port
+ *  is captured) and empties it. */
 export function txDrain(port: u32): void {
   if (port >= MAX_PORTS) return;
   const n = load<u32>(txCounts + (<usize>port << 2));
   const ids = txBatchIds(port);
+  // Port capture: one flag load per port batch; frames as transmitted, after every action.
+  if (CAPTURE_COMPILED && (captureFlags(port) & CAP_OUT) != 0) captureTxBatch(port, ids, n);
   for (let i: u32 = 0; i < n; i++) poolFree(load<u32>(ids + (<usize>i << 2)));
   store<u32>(txCounts + (<usize>port << 2), 0);
   const w = txDirty + (<usize>(port >> 5) << 2);

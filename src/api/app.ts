@@ -24,14 +24,18 @@ import swaggerUi from "@fastify/swagger-ui";
 import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
 import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
+import type { ObserveSource } from "../observe/dataplane-observer.ts";
 import type { SwitchService } from "../switch/switch-service.ts";
 import { bridgesPlugin } from "./bridges.ts";
+import { capturePlugin } from "./capture.ts";
 import { type ControllerStatusSource, controllersPlugin } from "./controllers.ts";
+import { datapathPlugin } from "./datapath.ts";
 import { errorReply } from "./error-reply.ts";
 import { ERR_EMPTY_BODY, ERR_MALFORMED_JSON, ERR_ROUTE_NOT_FOUND } from "./errors.ts";
 import { fdbPlugin } from "./fdb.ts";
 import { type FlowBridges, flowsPlugin } from "./flows.ts";
 import { healthPlugin, WASMVS_VERSION } from "./health.ts";
+import { metricsPlugin } from "./metrics.ts";
 import { portStatsPlugin } from "./port-stats.ts";
 import { portsPlugin } from "./ports.ts";
 import { type TraceTargets, tracePlugin } from "./trace.ts";
@@ -45,6 +49,8 @@ export interface ApiOptions {
   flows?: FlowBridges;
   /** Live state of each bridge's controller connections (the daemon's OpenFlow side). */
   controllerStatus?: ControllerStatusSource;
+  /** The running datapath's observation surface (dpctl, capture, /metrics); none: no datapath. */
+  observe?: ObserveSource;
 }
 
 export async function buildApi(service: SwitchService, logger: Logger, opts: ApiOptions = {}) {
@@ -91,10 +97,12 @@ export async function buildApi(service: SwitchService, logger: Logger, opts: Api
         { name: "trace", description: "what the switch does with a packet, and why" },
         { name: "flows", description: "OpenFlow rules in ovs-ofctl flow syntax" },
         { name: "controllers", description: "OpenFlow controllers of a bridge and their connections" },
+        { name: "datapath", description: "the fast path's megaflows and counters (dpctl)" },
       ],
     },
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(metricsPlugin, { service, observe: opts.observe });
 
   await app.register(
     async (v1) => {
@@ -106,6 +114,8 @@ export async function buildApi(service: SwitchService, logger: Logger, opts: Api
       await v1.register(tracePlugin, { service, targets: opts.traceTargets });
       await v1.register(flowsPlugin, { service, bridges: opts.flows });
       await v1.register(controllersPlugin, { service, controllerStatus: opts.controllerStatus });
+      await v1.register(datapathPlugin, { observe: opts.observe });
+      await v1.register(capturePlugin, { observe: opts.observe });
     },
     { prefix: "/v1" },
   );

@@ -95,6 +95,11 @@ export const ERR_PORT_NOT_ATTACHED = createError(
   'port "%s" is not attached to the datapath: %s',
   409,
 );
+export const ERR_NO_DATAPATH = createError(
+  "NO_DATAPATH",
+  "this daemon runs without a datapath (--no-datapath), so %s",
+  409,
+);
 
 // Forwarding database.
 export const ERR_INVALID_MAC = createError(
@@ -118,11 +123,6 @@ export const ERR_INVALID_FLOW = createError("INVALID_FLOW", "%s", 400);
 export const ERR_FLOW_REFUSED = createError("FLOW_REFUSED", "the switch refused %s", 400);
 export const ERR_FLOW_CONFLICT = createError("FLOW_CONFLICT", "the switch refused %s", 409);
 export const ERR_INVALID_TRACE = createError("INVALID_TRACE", "%s", 400);
-export const ERR_NO_DATAPATH = createError(
-  "NO_DATAPATH",
-  'bridge "%s" has no flow tables: the daemon runs without a datapath (--no-datapath)',
-  409,
-);
 export const ERR_BRIDGE_NOT_IN_DATAPATH = createError(
   "BRIDGE_NOT_IN_DATAPATH",
   'bridge "%s" is not in the datapath yet; try again',

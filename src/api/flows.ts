@@ -141,7 +141,7 @@ export const flowsPlugin: FastifyPluginAsyncTypebox<{ service: SwitchService; br
 ) => {
   const bridgeOf = (name: string): OfBridge => {
     service.getBridge(name); // 404 BRIDGE_NOT_FOUND first
-    if (!bridges) throw ERR_NO_DATAPATH(name);
+    if (!bridges) throw ERR_NO_DATAPATH(`bridge "${name}" has no flow tables`);
     const b = bridges.ofBridge(name);
     if (!b) throw ERR_BRIDGE_NOT_IN_DATAPATH(name);
     return b;

@@ -95,7 +95,7 @@ export const tracePlugin: FastifyPluginAsyncTypebox<{ service: SwitchService; ta
       const name = req.params.bridge;
       service.getBridge(name); // BRIDGE_NOT_FOUND
       const target = targets?.(name);
-      if (!target) throw ERR_NO_DATAPATH(name);
+      if (!target) throw ERR_NO_DATAPATH(`bridge "${name}" cannot be traced`);
       const { flow, packet, inPort, generate } = req.body;
       try {
         const report = await runTrace(target, {

@@ -33,6 +33,7 @@ import { DEFAULT_MAC_AGING_SECONDS, DEFAULT_MAC_TABLE_SIZE } from "../config/mod
 import { createFastPath, type FastPath } from "../datapath/fastpath-module.ts";
 import { KEY_SIZE, macFromString } from "../datapath/flow-key.ts";
 import { type DatapathOptions, DatapathRuntime } from "../datapath/runtime/datapath-runtime.ts";
+import { CaptureHub } from "../observe/capture-hub.ts";
 import { BridgeListeners } from "../ofproto/bridge-listeners.ts";
 import { applyFailModeFlows } from "../ofproto/fail-mode-flows.ts";
 import { policyOf } from "../ofproto/normal/vlan-policy.ts";
@@ -128,13 +129,16 @@ export class LiveDataplane implements DataplaneView {
   private parser?: Promise<FastPath>;
   private readonly portStatus = new BridgeListeners<PortStatusEvent>();
   private readonly links = new LinkMonitor((key, up) => this.linkChanged(key, up));
+  /** Port capture sessions (`wasmvs capture`); the fast path mirrors only captured ports. */
+  readonly captures: CaptureHub;
 
   private constructor(
-    private readonly runtime: DatapathRuntime,
+    readonly runtime: DatapathRuntime,
     private readonly logger: Logger,
     private readonly opts: LiveDataplaneOptions,
   ) {
     this.ofproto.attach(runtime);
+    this.captures = new CaptureHub((dpPort, dirs) => runtime.setCapture(dpPort, dirs));
     this.timer = setInterval(() => this.ofproto.tick(), 1000);
     this.timer.unref();
     this.links.start(1000);
@@ -148,6 +152,7 @@ export class LiveDataplane implements DataplaneView {
         onActionUpcall: (r, u, k, p) => dp?.ofproto.onActionUpcall(r, u, k, p),
         onFlowStats: (h, u, p, b) => dp?.ofproto.onFlowStats(h, u, p, b),
         onFlowGone: (h, w, p, b) => dp?.ofproto.onFlowGone(h, w, p, b),
+        onCapture: (t, r) => dp?.captures.deliver(t, r),
       },
       opts,
     );
@@ -287,6 +292,7 @@ export class LiveDataplane implements DataplaneView {
     const gone = rec.attached ? this.viewOf(rec) : undefined;
     this.ports.delete(`${rec.bridge}/${rec.name}`);
     this.links.unwatch(`${rec.bridge}/${rec.name}`);
+    this.captures.portGone(rec.dpPort);
     this.ofproto.removePort(rec.bridge, rec.dpPort);
     if (gone) this.portStatus.emit(rec.bridge, { reason: OFPPR.DELETE, port: gone });
     if (rec.attached) await this.runtime.removePort(rec.dpPort);
@@ -550,9 +556,21 @@ export class LiveDataplane implements DataplaneView {
     };
   }
 
+  /** Every port the datapath knows: bridge, port name ("LOCAL" for the bridge's own), number. */
+  attachedPorts(): Array<{ bridge: string; name: string; netdev: string; dpPort: number; attached: boolean }> {
+    return [...this.ports.values()].map(({ bridge, name, netdev, dpPort, attached }) => ({
+      bridge,
+      name,
+      netdev,
+      dpPort,
+      attached,
+    }));
+  }
+
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.links.stop();
+    this.captures.closeAll();
     await this.queue;
     await this.runtime.stop();
   }

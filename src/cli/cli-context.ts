@@ -22,6 +22,8 @@ export class UsageError extends Error {
 export interface CliContext {
   io: CliIo;
   client: RestClient;
+  /** The daemon's base URL (--server), for clients that stream (capture). */
+  server: string;
   /** Prints `value` as JSON with --json, else the human rendering. */
   print(value: unknown, human: () => string): void;
 }
@@ -40,6 +42,7 @@ export function action(io: CliIo, handler: VerbHandler): (...a: unknown[]) => Pr
     const ctx: CliContext = {
       io,
       client: restClient(globals.server),
+      server: globals.server,
       print: (value, human) => io.out(globals.json ? `${JSON.stringify(value, null, 2)}\n` : human()),
     };
     await handler(ctx, a.slice(0, -2) as string[], cmd.opts());

@@ -22,6 +22,7 @@ import { type CliIo, EXIT_DAEMON_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from "
 import { addControllerCommands } from "./controller-command.ts";
 import { addFdbCommands } from "./fdb-command.ts";
 import { addFlowCommands } from "./flow-command.ts";
+import { addObserveCommands } from "./observe-commands.ts";
 import { addPortCommands } from "./port-command.ts";
 import { DaemonError, DEFAULT_SERVER } from "./rest-client.ts";
 import { addStartCommand } from "./start-command.ts";
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo): Command {
   addControllerCommands(program, io);
   addFlowCommands(program, io);
   addTraceCommand(program, io);
+  addObserveCommands(program, io);
   return program;
 }
 

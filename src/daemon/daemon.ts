@@ -37,6 +37,7 @@ import type { Api } from "../api/app.ts";
 import { buildApi } from "../api/app.ts";
 import { LiveDataplane } from "../bridge/live-dataplane.ts";
 import { ConfigStore } from "../config/config-store.ts";
+import { DataplaneObserver } from "../observe/dataplane-observer.ts";
 import { OfConnections } from "../ofproto/of-connections.ts";
 import { type DataplaneView, NullDataplane } from "../switch/dataplane-view.ts";
 import { SwitchService } from "../switch/switch-service.ts";
@@ -155,9 +156,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const flows = dp && {
       ofBridge: (name: string) => (dp.ofproto.bridges.has(name) ? dp.ofBridge(name) : undefined),
     };
+    const observe = dp ? new DataplaneObserver(dp, service, of) : undefined;
     api = await buildApi(service, logger, {
       startedAt,
       flows,
+      observe,
       traceTargets: dp ? (bridge) => dp.traceTarget(bridge) : undefined,
       controllerStatus: of && ((b) => of.controllerStatus(b)),
     });

@@ -17,11 +17,14 @@ export type FastPath = Awaited<ReturnType<typeof instantiate>>;
 const WASM_FILES = {
   release: new URL("../../build/wasmvs.wasm", import.meta.url),
   debug: new URL("../../build/wasmvs.debug.wasm", import.meta.url),
+  /** Release without the port-capture hooks (`npm run bench` builds it for its A/B case). */
+  nocapture: new URL("../../build/wasmvs.nocapture.wasm", import.meta.url),
 };
 
 const modules = new Map<string, WebAssembly.Module>();
 
-/** The compiled module ("release": -O3, no asserts; "debug": asserts and names). */
+/** The compiled module ("release": -O3, no asserts; "debug": asserts and names;
+ *  "nocapture": release built with WASMVS_NO_CAPTURE, for benchmarks only). */
 export function fastPathModule(flavour: keyof typeof WASM_FILES = "release"): WebAssembly.Module {
   let m = modules.get(flavour);
   if (!m) {

@@ -222,6 +222,18 @@ export class OfConnections {
     if (entry.controllers) yield* entry.controllers.channels();
   }
 
+  /** Every channel of the bridges (listeners' and controllers') with where it came in and its state. */
+  channelStates(): Array<{ bridge: string; target: string; state: string }> {
+    const out: Array<{ bridge: string; target: string; state: string }> = [];
+    for (const [bridge, e] of this.bridges) {
+      for (const l of e.listeners) {
+        for (const ch of l.channels) out.push({ bridge, target: boundTarget(l), state: ch.state });
+      }
+      for (const ch of e.controllers?.channels() ?? []) out.push({ bridge, target: "controller", state: ch.state });
+    }
+    return out;
+  }
+
   removeBridge(name: string): Promise<void> {
     return this.enqueue(() => this.shut(name));
   }

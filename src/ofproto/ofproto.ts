@@ -152,6 +152,9 @@ export class Ofproto implements DatapathSink {
   private runtime?: DatapathRuntime;
   /** Fast-path meter slots, shared by the bridges (one datapath). */
   readonly meterSlots = new MeterSlots();
+  /** Told each handled miss's latency in seconds: from the miss reaching onMiss (read off the
+   *  up ring) to its install written to the down ring (/metrics histogram). */
+  upcallLatency?: (seconds: number) => void;
   private readonly packetInListeners = new Map<string, Set<PacketInListener>>();
   private readonly flowRemovedListeners = new BridgeListeners<FlowRemovedMessage>();
   /** Datapath port → its OpenFlow state (config bits, link). */
@@ -327,6 +330,7 @@ export class Ofproto implements DatapathSink {
   }
 
   onMiss(inPort: number, keyBytes: Uint8Array, packet: Uint8Array): void {
+    const t0 = this.upcallLatency ? performance.now() : 0;
     this.stats.upcalls++;
     const br = this.portBridge.get(inPort);
     if (!br || !this.runtime) return; // a port being removed: the packet is dropped
@@ -356,6 +360,15 @@ export class Ofproto implements DatapathSink {
       return;
     }
     if (rules.length > 0 || groups.length > 0) this.credits.set(rec.handle, { rules, groups, packets: 0, bytes: 0 });
+    this.upcallLatency?.((performance.now() - t0) / 1000);
+  }
+
+  /** Removes every megaflow from the fast path through the registry (dpctl del-flows); the
+   *  next packet of each flow misses and is translated afresh. Returns how many. */
+  deleteAllMegaflows(): number {
+    const handles = [...this.registry.all()].map((r) => r.handle);
+    for (const h of handles) this.deleteFlow(h);
+    return handles.length;
   }
 
   /**

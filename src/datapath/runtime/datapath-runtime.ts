@@ -20,6 +20,7 @@ import { libc } from "../../sys/libc.ts";
 import { eventfdOpen, eventfdSignal } from "../../sys/poll.ts";
 import { KEY_SIZE } from "../flow-key.ts";
 import type { DatapathWorkerData } from "./datapath-worker.ts";
+import type { MegaflowDump } from "./megaflow-dump.ts";
 import {
   DOWN_DELETE,
   DOWN_EXECUTE,
@@ -35,6 +36,7 @@ import {
   METER_BAND_RECORD,
   meterSetLength,
   UP_ACTION,
+  UP_CAPTURE,
   UP_FENCE,
   UP_FLOW_GONE,
   UP_FLOW_STATS,
@@ -56,6 +58,8 @@ export interface DatapathSink {
   onActionUpcall(reason: number, userdata: number, key: Uint8Array, packet: Uint8Array): void;
   onFlowStats(handle: number, used: number, packets: number, bytes: number): void;
   onFlowGone(handle: number, why: number, packets: number, bytes: number): void;
+  /** Frames mirrored by captured ports: records as assembly/capture/capture.ts lays them out. */
+  onCapture?(timeMs: number, records: Uint8Array): void;
 }
 
 export interface DatapathOptions {
@@ -146,6 +150,15 @@ export class DatapathRuntime {
   }
   counters(): Promise<Record<string, number>> {
     return this.request({ op: "counters" });
+  }
+
+  /** A snapshot of the fast path's megaflows (dpctl dump-flows). */
+  dumpFlows(): Promise<MegaflowDump> {
+    return this.request({ op: "dump-flows" });
+  }
+  /** Mirrors datapath port dpPort's frames up (dirs: 1 received, 2 transmitted, 3 both; 0 off). */
+  setCapture(dpPort: number, dirs: number): Promise<{ lost: number }> {
+    return this.request({ op: "capture", dpPort, dirs });
   }
 
   /** Installs megaflow `handle` (key & mask → actions); with a packet, also runs it through. */
@@ -302,12 +315,12 @@ export class DatapathRuntime {
   private async pumpUp(): Promise<void> {
     while (!this.stopped) {
       await this.up.waitAsync(200);
-      this.up.read((type, v, b, o) => this.dispatchUp(type, v, b, o), 1024);
+      this.up.read((type, v, b, o, length) => this.dispatchUp(type, v, b, o, length), 1024);
       if (this.up.pending) await new Promise((r) => setImmediate(r));
     }
   }
 
-  private dispatchUp(type: number, v: DataView, b: Uint8Array, o: number): void {
+  private dispatchUp(type: number, v: DataView, b: Uint8Array, o: number, length: number): void {
     const s = this.sink;
     if (type === UP_MISS) {
       const len = v.getUint32(o + 4 + KEY_SIZE, true);
@@ -335,6 +348,8 @@ export class DatapathRuntime {
           v.getFloat64(r + 16, true),
         );
       }
+    } else if (type === UP_CAPTURE) {
+      s.onCapture?.(v.getFloat64(o, true), b.slice(o + 8, o + length));
     } else if (type === UP_FENCE) {
       this.settleFences(v.getUint32(o, true));
     } else if (type === UP_FLOW_GONE) {

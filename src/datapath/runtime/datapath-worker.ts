@@ -26,6 +26,7 @@ import type { PortBackend } from "../../ports/port-backend.ts";
 import { eventfdDrain, PollSet } from "../../sys/poll.ts";
 import { createFastPath, type FastPath, readCounters } from "../fastpath-module.ts";
 import { KEY_SIZE } from "../flow-key.ts";
+import { dumpMegaflows } from "./megaflow-dump.ts";
 import {
   DOWN_DELETE,
   DOWN_EXECUTE,
@@ -41,6 +42,7 @@ import {
   GONE_REJECTED,
   METER_BAND_RECORD,
   UP_ACTION,
+  UP_CAPTURE,
   UP_FENCE,
   UP_FLOW_GONE,
   UP_FLOW_STATS,
@@ -70,10 +72,16 @@ class DatapathWorker {
   private readonly pollSet = new PollSet();
   private readonly handleToId = new Map<number, number>();
   private idToHandle: Int32Array;
+  /** Datapath clock at install, by fast-path id (dump-flows shows the age). */
+  private readonly installedAt: Uint32Array;
+  /** Ports with a capture flag set: only then is the capture area looked at. */
+  private readonly capturing = new Set<number>();
   private readonly scratch: number;
   private lastStats = 0;
   private running = true;
   private readonly start = Date.now();
+  /** Capture batches that found the up ring full. */
+  private captureLost = 0;
   /** The highest fence id applied but not yet echoed up (0: none). */
   private fenceToEcho = 0;
 
@@ -84,6 +92,7 @@ class DatapathWorker {
     private readonly data: DatapathWorkerData,
   ) {
     this.idToHandle = new Int32Array(data.maxFlows + 1).fill(-1);
+    this.installedAt = new Uint32Array(data.maxFlows + 1);
     this.scratch = fp.classifyScratch();
     this.pollSet.add(data.wakeFd);
   }
@@ -136,6 +145,29 @@ class DatapathWorker {
       if (port) port.transmit(new Uint32Array(fp.memory.buffer, fp.txBatchIds(p), fp.txCount(p)), fp.txCount(p));
       fp.txDrain(p);
     }
+    if (this.capturing.size > 0) this.sendCapture();
+  }
+
+  /** Moves the capture area's records (frames received and transmitted by captured ports since
+   *  the last call) up the ring, stamped with the time; a full ring drops them (counted as
+   *  capture.ring_full among the counters). */
+  private sendCapture(): void {
+    const fp = this.fp;
+    const used = fp.captureUsed();
+    if (used === 0) return;
+    const at = fp.captureArea();
+    const mem = new Uint8Array(fp.memory.buffer);
+    const time = performance.timeOrigin + performance.now();
+    if (
+      !this.up.tryWrite(UP_CAPTURE, 8 + used, (v, b, o) => {
+        v.setFloat64(o, time, true);
+        b.set(mem.subarray(at, at + used), o + 8);
+      })
+    ) {
+      this.captureLost++;
+    }
+    fp.captureReset();
+    this.up.ring();
   }
 
   private sendMisses(dpPort: number, misses: number): void {
@@ -210,6 +242,7 @@ class DatapathWorker {
         if (id >= 0) {
           this.handleToId.set(handle, id);
           this.idToHandle[id] = handle;
+          this.installedAt[id] = this.now();
         } else {
           this.reportGone([[handle, GONE_REJECTED, 0, 0]]);
         }
@@ -366,13 +399,27 @@ class DatapathWorker {
         if (!port) throw new Error(`no datapath port ${req.dpPort}`);
         return port.stats;
       }
+      case "dump-flows":
+        return dumpMegaflows(this.fp, this.handleToId, this.installedAt, this.now());
+      case "capture": {
+        if (!this.fp.captureSet(req.dpPort, req.dirs)) throw new Error(`no datapath port ${req.dpPort}`);
+        if (req.dirs === 0) this.capturing.delete(req.dpPort);
+        else this.capturing.add(req.dpPort);
+        // Nobody captures any more: drop what was not sent, so a later session starts clean.
+        if (this.capturing.size === 0) this.fp.captureReset();
+        return { lost: this.captureLost };
+      }
       case "define-port-set":
         return this.definePortSet(req.set, req.ports);
       case "meter-stats":
         this.applyDown(); // meter changes written before this request are in place
         return req.slots.map((slot) => this.meterStats(slot));
       case "counters":
-        return Object.fromEntries(Object.entries(readCounters(this.fp)).map(([k, v]) => [k, Number(v)]));
+        return {
+          ...Object.fromEntries(Object.entries(readCounters(this.fp)).map(([k, v]) => [k, Number(v)])),
+          // The worker's own: capture batches lost to a full up ring.
+          "capture.ring_full": this.captureLost,
+        };
       case "shutdown":
         this.running = false;
         for (const port of this.ports.values()) port.close();

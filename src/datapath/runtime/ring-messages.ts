@@ -8,6 +8,7 @@
 //   UP_FLOW_STATS  u32 n │ n × { u32 handle │ u32 used(ms) │ f64 packets │ f64 bytes }
 //   UP_FLOW_GONE   u32 n │ n × { u32 handle │ u32 why │ f64 packets │ f64 bytes }
 //   UP_FENCE       u32 id      (every down record written before DOWN_FENCE id has been applied)
+//   UP_CAPTURE     f64 time (ms since the epoch) │ capture records (assembly/capture/capture.ts)
 // down (main → worker)
 //   DOWN_INSTALL   u32 handle │ key[112] │ mask[112] │ u32 alen │ actions │ u32 inPort │ u32 len │ packet
 //                  (len 0: nothing to execute; otherwise the packet runs through the actions)
@@ -27,6 +28,7 @@ export const UP_ACTION = 2;
 export const UP_FLOW_STATS = 3;
 export const UP_FLOW_GONE = 4;
 export const UP_FENCE = 5;
+export const UP_CAPTURE = 6;
 
 export const DOWN_INSTALL = 1;
 export const DOWN_EXECUTE = 2;

@@ -8,6 +8,8 @@ export type WorkerRequest = { id: number } & (
   | { op: "define-port-set"; set: number; ports: number[] }
   | { op: "counters" }
   | { op: "meter-stats"; slots: number[] }
+  | { op: "dump-flows" }
+  | { op: "capture"; dpPort: number; dirs: number }
   | { op: "shutdown" }
 );
 
