@@ -132,6 +132,21 @@ export async function dissectOpenflow(file: string, ports: number[]): Promise<Di
     });
 }
 
+/** OFPT_ERROR type number. */
+const OFPT_ERROR = 1;
+
+/**
+ * An OFPT_ERROR carrying the first 64 bytes of a longer request, as OpenFlow 1.3.5 §7.5.4 has
+ * it ("at least 64 bytes of the failed request") and Open vSwitch sends it (MIN(len, 64)):
+ * tshark dissects the embedded request too and, finding it cut short, marks the segment
+ * malformed (an expert error). The ERROR itself is whole; only the request inside is truncated
+ * by design. Excused only when the segment holds exactly that one ERROR and its one embedded
+ * message.
+ */
+function isErrorWithTruncatedRequest(s: DissectedSegment): boolean {
+  return s.types.length === 2 && s.types[0] === OFPT_ERROR && s.info === "Type: OFPT_ERROR";
+}
+
 /**
  * Segments that break the rule: malformed, with an expert error, or with bytes not dissected as
  * OpenFlow (a retransmission repeats bytes already dissected; it only must not be malformed).
@@ -139,9 +154,10 @@ export async function dissectOpenflow(file: string, ports: number[]): Promise<Di
 export function openflowProblems(segments: DissectedSegment[]): DissectedSegment[] {
   return segments.filter(
     (s) =>
-      s.malformed ||
-      s.severities.some((v) => v >= SEVERITY_ERROR) ||
-      (s.types.length === 0 && s.v10Types.length === 0 && s.reassembledIn === null && !s.retransmission),
+      !isErrorWithTruncatedRequest(s) &&
+      (s.malformed ||
+        s.severities.some((v) => v >= SEVERITY_ERROR) ||
+        (s.types.length === 0 && s.v10Types.length === 0 && s.reassembledIn === null && !s.retransmission)),
   );
 }
 

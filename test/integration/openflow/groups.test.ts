@@ -15,6 +15,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetLab, PYTHON, requireTools, sh, type VethNs } from "../../support/netns.ts";
+import { countTypes, openflowProblems } from "../../support/openflow-dissect.ts";
 import { pollUntil } from "../../support/switch-daemon.ts";
 import { frame, MARK_SRC, sendFrames, sniff } from "../ports/frame-peer.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "./of-switch.ts";
@@ -26,12 +27,12 @@ let a: VethNs;
 let b: VethNs;
 
 beforeAll(async () => {
-  requireTools("ip", PYTHON, OVS_OFCTL);
+  requireTools("ip", PYTHON, OVS_OFCTL, "dumpcap", "tshark");
   try {
     s = lab.addVethNs("s");
     a = lab.addVethNs("a");
     b = lab.addVethNs("b");
-    sw = await OfSwitch.start(lab, "gr");
+    sw = await OfSwitch.start(lab, "gr", { record: true });
     await sw.addPort({ name: s.host, type: "system", ofport: 1 });
     await sw.addPort({ name: a.host, type: "system", ofport: 2 });
     await sw.addPort({ name: b.host, type: "system", ofport: 3 });
@@ -242,5 +243,16 @@ describe("groups with ovs-ofctl", () => {
 
   it("a flow naming a group that does not exist is refused (BAD_OUT_GROUP)", async () => {
     await expect(ofctl("add-flow", "priority=30,actions=group:9")).rejects.toThrow(/OFPBAC_BAD_OUT_GROUP/);
+  });
+});
+
+describe("the OpenFlow bytes of this file", () => {
+  it("tshark dissects every one exchanged above (GROUP_MOD and the group MULTIPART replies): zero malformed", async () => {
+    const rec = await (sw as OfSwitch).dissect();
+    expect(rec.dropped).toBe(0);
+    expect(openflowProblems(rec.tcp)).toEqual([]);
+    expect(openflowProblems(rec.unix)).toEqual([]);
+    const seen = (t: number) => (countTypes(rec.tcp).get(t) ?? 0) + (countTypes(rec.unix).get(t) ?? 0);
+    for (const t of [15, 19]) expect({ type: t, seen: seen(t) > 0 }).toEqual({ type: t, seen: true });
   });
 });

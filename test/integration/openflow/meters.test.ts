@@ -21,6 +21,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetLab, PYTHON, requireTools, type VethNs } from "../../support/netns.ts";
+import { countTypes, openflowProblems } from "../../support/openflow-dissect.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "./of-switch.ts";
 
 const PEER = fileURLToPath(new URL("./meter-peer.py", import.meta.url));
@@ -34,11 +35,11 @@ let a: VethNs;
 let b: VethNs;
 
 beforeAll(async () => {
-  requireTools("ip", PYTHON, OVS_OFCTL);
+  requireTools("ip", PYTHON, OVS_OFCTL, "dumpcap", "tshark");
   try {
     a = lab.addVethNs("ma");
     b = lab.addVethNs("mb");
-    sw = await OfSwitch.start(lab, "mbr");
+    sw = await OfSwitch.start(lab, "mbr", { record: true });
     await sw.addPort({ name: a.host, type: "system", ofport: 1 });
     await sw.addPort({ name: b.host, type: "system", ofport: 2 });
   } catch (e) {
@@ -237,5 +238,16 @@ describe("meters through ovs-ofctl", () => {
     await ofctl("del-meters");
     expect(await s().dumpFlows()).toEqual([]);
     expect(await ofctl("dump-meters")).not.toMatch(/meter=\d/);
+  });
+});
+
+describe("the OpenFlow bytes of this file", () => {
+  it("tshark dissects every one exchanged above (METER_MOD and the meter MULTIPART replies): zero malformed", async () => {
+    const rec = await (sw as OfSwitch).dissect();
+    expect(rec.dropped).toBe(0);
+    expect(openflowProblems(rec.tcp)).toEqual([]);
+    expect(openflowProblems(rec.unix)).toEqual([]);
+    const seen = (t: number) => (countTypes(rec.tcp).get(t) ?? 0) + (countTypes(rec.unix).get(t) ?? 0);
+    for (const t of [29, 19]) expect({ type: t, seen: seen(t) > 0 }).toEqual({ type: t, seen: true });
   });
 });

@@ -13,6 +13,7 @@ import { OFPET, PORT_MOD_FAILED } from "../../../openflow/errors.ts";
 import { OFPPC, type PortModMessage } from "../../../openflow/messages/port.ts";
 import { NetLab, requireTools, sh, type VethNs } from "../../support/netns.ts";
 import { addAddress, macOf, ping, staticNeighbour } from "../../support/ns-traffic.ts";
+import { countTypes, openflowProblems } from "../../support/openflow-dissect.ts";
 import { pollUntil } from "../../support/switch-daemon.ts";
 import { OfMonitor } from "./of-monitor.ts";
 import { OfRawClient } from "./of-raw-client.ts";
@@ -27,7 +28,7 @@ const A_IP = "10.200.2.1";
 const B_IP = "10.200.2.2";
 
 beforeAll(async () => {
-  requireTools("ip", "ping", "stdbuf", OVS_OFCTL);
+  requireTools("ip", "ping", "stdbuf", OVS_OFCTL, "dumpcap", "tshark");
   try {
     a = lab.addVethNs("pa");
     b = lab.addVethNs("pb");
@@ -35,7 +36,7 @@ beforeAll(async () => {
     addAddress(b.ns, b.peer, `${B_IP}/24`);
     staticNeighbour(a.ns, a.peer, B_IP, macOf(lab, b.ns, b.peer));
     staticNeighbour(b.ns, b.peer, A_IP, macOf(lab, a.ns, a.peer));
-    sw = await OfSwitch.start(lab, "po");
+    sw = await OfSwitch.start(lab, "po", { record: true });
     await sw.addPort({ name: a.host, type: "system", ofport: 1 });
     await sw.addPort({ name: b.host, type: "system", ofport: 2 });
     const s = sw;
@@ -255,5 +256,17 @@ describe("PORT_STATUS", () => {
     const del = await fetch(`${s.daemon.url}/v1/bridges/${s.bridge}/ports/${c.host}`, { method: "DELETE" });
     expect(del.status).toBe(200);
     await m.waitFor("OFPT_PORT_STATUS", (x) => /DEL: 3\(/.test(x));
+  });
+});
+
+describe("the OpenFlow bytes of this file", () => {
+  it("tshark dissects every one exchanged above (PORT_MOD, PORT_STATUS and the PORT_STATS replies): zero malformed", async () => {
+    mon?.stop();
+    const rec = await (sw as OfSwitch).dissect();
+    expect(rec.dropped).toBe(0);
+    expect(openflowProblems(rec.tcp)).toEqual([]);
+    expect(openflowProblems(rec.unix)).toEqual([]);
+    const seen = (t: number) => (countTypes(rec.tcp).get(t) ?? 0) + (countTypes(rec.unix).get(t) ?? 0);
+    for (const t of [16, 12, 19]) expect({ type: t, seen: seen(t) > 0 }).toEqual({ type: t, seen: true });
   });
 });
