@@ -66,6 +66,15 @@ afterAll(async () => {
 const s = () => sw as OfSwitch;
 
 /** FLOW_MOD DELETE, table ALL, match anything, out_port/out_group ANY. */
+/** ROLE_REQUEST role=EQUAL: undoes a mutant ROLE_REQUEST that made this connection a SLAVE
+ *  (whose FLOW_MODs, the batch's delete-all included, would be refused IS_SLAVE). */
+function roleEqual(xid: number): Buffer {
+  const m = Buffer.alloc(24);
+  ofHeader(24 /* OFPT_ROLE_REQUEST */, xid, 24).copy(m);
+  m.writeUInt32BE(1, 8); // OFPCR_ROLE_EQUAL; generation_id is not checked for EQUAL
+  return m;
+}
+
 function deleteAllFlows(xid: number): Buffer {
   const m = Buffer.alloc(56);
   ofHeader(OFPT.FLOW_MOD, xid, 56).copy(m);
@@ -157,7 +166,9 @@ describe("fuzzing the running daemon over its OpenFlow socket", () => {
     for (let bn = 0; bn < nBatches && !peer.isClosed; bn++) {
       const st: BatchState = { refused: new Map(), accepted: new Set(), silent: new Set() };
       batches.set(bn, st);
-      const parts: Uint8Array[] = [deleteAllFlows(++xid)];
+      const parts: Uint8Array[] = [roleEqual(++xid)];
+      batchOf.set(xid, bn);
+      parts.push(deleteAllFlows(++xid));
       batchOf.set(xid, bn);
       for (let i = 0; i < BATCH && t.sent < COUNT; i++, t.sent++) {
         const m = mutator.next();
