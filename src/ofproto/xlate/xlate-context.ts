@@ -95,6 +95,8 @@ export class XlateContext {
   readonly dp = new DatapathState();
   /** Rules matched, in order (their counters are fed from the megaflow's stats). */
   readonly rules: Array<{ tableId: number; rule: XlateRule }> = [];
+  /** Every table lookup, matched or not, in order (table-visits.ts tableVisit codes). */
+  readonly visits: number[] = [];
   readonly groupIds = new Set<number>();
   /** Groups entered (no bucket) and buckets run, in order (group stats are fed from these). */
   readonly groupHits: GroupHitRecord[] = [];

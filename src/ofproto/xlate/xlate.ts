@@ -20,6 +20,8 @@
 //   A packet from an in_port with OFPPC_PORT_DOWN or NO_RECV is dropped before table 0.
 //   A table miss with no table-miss rule drops (OpenFlow 1.3), recorded in the trace; the
 //   action set is not executed then, but outputs already made by apply-actions stand.
+//   Every lookup, matched or missed, is recorded in order (tableVisits, interned by
+//   table-visits.ts): the table counters are credited from it per packet, never here.
 // Invariants: the result's mask covers every key bit the translation read (soundness: any
 //   packet equal to this one under the mask translates to the same actions); the input flow
 //   is not modified (the walk works on a clone).
@@ -33,6 +35,7 @@ import { ActionList, DROP_REASON } from "../../datapath/datapath-actions.ts";
 import { PRESENT } from "../../datapath/flow-key.ts";
 import type { PipelineFlow } from "../pipeline-flow.ts";
 import { inputBlocked } from "../port-state.ts";
+import { internTableVisits, type TableVisits, tableVisit } from "../table-visits.ts";
 import { ActionSet } from "./action-set.ts";
 import { Branch } from "./packet-state.ts";
 import { executeActions } from "./xlate-actions.ts";
@@ -57,6 +60,8 @@ export interface XlateResult {
   failed?: string;
   /** Rules matched, in order, with their tables (for stats and revalidation). */
   rules: Array<{ tableId: number; rule: XlateRule }>;
+  /** Every table lookup and whether it matched (table stats; shared, frozen: table-visits.ts). */
+  tableVisits: TableVisits;
   /** Groups consulted (a GROUP_MOD of any of them makes this result stale). */
   groupIds: number[];
   /** Groups entered and buckets run (for group stats). */
@@ -141,6 +146,7 @@ function runPipeline(ctx: XlateContext, b: Branch, first: number): void {
       if (!ctx.enter("table")) return;
       entered++;
       const rule = ctx.env.tables.lookup(tableId, b.flow, ctx.wc);
+      ctx.visits.push(tableVisit(tableId, rule !== undefined));
       if (!rule) {
         ctx.note("table", `table ${tableId}: no match and no table-miss rule: drop`, { tableId });
         return;
@@ -234,6 +240,7 @@ function finish(ctx: XlateContext, b: Branch): XlateResult {
     trace: ctx.trace,
     failed: ctx.failed,
     rules: ctx.rules,
+    tableVisits: internTableVisits(ctx.visits),
     groupIds: [...ctx.groupIds],
     groupHits: ctx.groupHits,
     normal: ctx.normal,
