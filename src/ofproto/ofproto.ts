@@ -84,6 +84,8 @@ export interface OfprotoBridge {
   groups: GroupTable;
   /** While failing open (fail-open.ts): a table holding only NORMAL, used instead of `tables`. */
   failOpen?: RuleTables;
+  /** SET_CONFIG frag mode DROP: IP fragments are dropped before table 0 (per switch, as in OVS). */
+  fragDrop: boolean;
 }
 
 /** What a GROUP_MOD changed: the group table's outcome and the flows that used deleted groups. */
@@ -198,6 +200,7 @@ export class Ofproto implements DatapathSink {
       controller: new ControllerUserdata(),
       meters: new MeterTable(this.meterSlots),
       groups: new GroupTable(),
+      fragDrop: false,
     };
     applyFlowMod(br.tables, defaultNormalFlow(), this.now());
     br.macs.onChange((vlan, mac) => this.revalidateDependents(br, vlan, mac));
@@ -313,6 +316,18 @@ export class Ofproto implements DatapathSink {
     this.revalidateBridge(bridge);
   }
 
+  /**
+   * SET_CONFIG's IP fragment handling for a bridge: DROP (true) drops every IP fragment before
+   * table 0, NORMAL (false) runs fragments through the tables. A change revalidates the
+   * bridge's megaflows (they were translated under the other mode).
+   */
+  setFragDrop(bridge: string, on: boolean): void {
+    const br = this.bridges.get(bridge);
+    if (!br || br.fragDrop === on) return;
+    br.fragDrop = on;
+    this.revalidateBridge(bridge);
+  }
+
   /** The translation environment of a bridge (tables, ports, NORMAL with learning). */
   xlateEnv(br: OfprotoBridge, learn: boolean): XlateEnv {
     return {
@@ -321,6 +336,7 @@ export class Ofproto implements DatapathSink {
       ports: br.portMap,
       controller: br.controller,
       meters: { slotOf: (id) => br.meters.get(id)?.slot },
+      fragDrop: br.fragDrop,
       normal: { bridge: br, learn, now: this.now() },
     };
   }
@@ -544,7 +560,16 @@ export class Ofproto implements DatapathSink {
         this.stats.packetInDrops++;
         return;
       }
-      ev = { reason: c.reason, tableId: c.tableId, cookie: c.cookie, maxLen: c.maxLen, inPort, data: packet };
+      ev = {
+        reason: c.reason,
+        tableId: c.tableId,
+        cookie: c.cookie,
+        maxLen: c.maxLen,
+        inPort,
+        metadata: c.metadata,
+        tunnelId: c.tunnelId,
+        data: packet,
+      };
     }
     this.stats.packetIns++;
     for (const l of listeners) l(ev);

@@ -69,6 +69,8 @@ export interface XlateEnv {
   meters?: MeterSource;
   ports: PortMap;
   controller: ControllerUserdata;
+  /** SET_CONFIG OFPC_FRAG_DROP: IP fragments are dropped before table 0 (xlate.ts). */
+  fragDrop?: boolean;
   /** output:NORMAL: the bridge's L2 state, whether to learn, and the clock. Absent: NORMAL drops. */
   normal?: { bridge: NormalBridge; learn: boolean; now: number };
 }
