@@ -296,7 +296,7 @@ export class OfConnections {
     );
     const handlers = guardSlave(
       {
-        ...switchHandlers(bridge, this.stateOf),
+        ...switchHandlers(bridge, this.stateOf, (ch) => roles.isSlave(ch)),
         ...multipartHandlers(bridge),
         ...flowHandlers(bridge),
         ...meterHandlers(bridge),

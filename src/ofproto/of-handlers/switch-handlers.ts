@@ -9,7 +9,8 @@
 //   manufacturer "wasmvs", hardware "wasmvs software switch", software the package version,
 //   datapath description the bridge name.
 //   SET_CONFIG's frag flags are the switch's (OfBridge.fragMode: NORMAL or DROP; REASM is
-//   refused BAD_FLAGS, no OFPC_IP_REASM being advertised), miss_send_len the connection's.
+//   refused BAD_FLAGS, no OFPC_IP_REASM being advertised; a SLAVE's is ignored, as in OVS),
+//   miss_send_len the connection's.
 // Invariants: SET_CONFIG changes its connection's miss_send_len and the bridge's frag mode,
 //   or (refused) nothing.
 // Threading: main thread.
@@ -65,7 +66,16 @@ export function portDescReplies(bridge: OfBridge): OfpPort[][] {
   return splitReplies(portDescReply(bridge).ports, () => OFP_PORT_SIZE);
 }
 
-export function switchHandlers(bridge: OfBridge, stateOf: (ch: OfChannel) => OfConnectionState): DispatchTable {
+/**
+ * `isSlave`: whether a connection is a SLAVE (of-roles.ts). A slave's SET_CONFIG sets its own
+ * miss_send_len but leaves the switch's frag mode alone, as Open vSwitch's handle_set_config does
+ * (SET_CONFIG is not among §6.3.7's refused messages, but the frag mode is the switch's state).
+ */
+export function switchHandlers(
+  bridge: OfBridge,
+  stateOf: (ch: OfChannel) => OfConnectionState,
+  isSlave: (ch: OfChannel) => boolean = () => false,
+): DispatchTable {
   return {
     "features-request": (_m, reply) =>
       reply({
@@ -94,7 +104,7 @@ export function switchHandlers(bridge: OfBridge, stateOf: (ch: OfChannel) => OfC
       // OFPC_IP_REASM (§7.3.2: flags the switch cannot honour are refused BAD_FLAGS).
       if (mode !== OFPC_FRAG.NORMAL && mode !== OFPC_FRAG.DROP) throw refuse("IP reassembly is not supported");
       if (mode === OFPC_FRAG.DROP && !bridge.setFragMode) throw refuse("this bridge cannot drop fragments");
-      bridge.setFragMode?.(mode);
+      if (!isSlave(ch)) bridge.setFragMode?.(mode);
       stateOf(ch).missSendLen = m.missSendLen;
     },
   };

@@ -1,5 +1,6 @@
 // SET_CONFIG / GET_CONFIG against a stub bridge: the frag flags are the switch's (one bridge,
-// two connections see the same mode), miss_send_len each connection's own; FRAG_DROP reaches
+// two connections see the same mode), miss_send_len each connection's own (a SLAVE sets only
+// its miss_send_len, as Open vSwitch); FRAG_DROP reaches
 // the bridge; FRAG_REASM, the reserved value 3 and undefined bits are SWITCH_CONFIG_FAILED/
 // BAD_FLAGS and change nothing; a bridge that cannot drop fragments refuses FRAG_DROP.
 
@@ -16,7 +17,7 @@ import {
 import { switchHandlers } from "../../../../src/ofproto/of-handlers/switch-handlers.ts";
 import { RuleTables } from "../../../../src/ofproto/rule-table.ts";
 
-function setup(withFrag = true) {
+function setup(withFrag = true, slaves: OfChannel[] = []) {
   let mode: number = OFPC_FRAG.NORMAL;
   const sets: number[] = [];
   const bridge: OfBridge = {
@@ -47,7 +48,7 @@ function setup(withFrag = true) {
     }
     return s;
   };
-  const h = switchHandlers(bridge, stateOf);
+  const h = switchHandlers(bridge, stateOf, (ch) => slaves.includes(ch));
   const setConfig = (ch: OfChannel, flags: number, missSendLen = 128) =>
     h["set-config"]?.({ kind: "set-config", xid: 1, flags, missSendLen }, {} as Reply, ch);
   const getConfig = (ch: OfChannel) => {
@@ -82,6 +83,15 @@ describe("SET_CONFIG / GET_CONFIG", () => {
     }
     expect(sets).toEqual([]);
     expect(getConfig(a)).toMatchObject({ flags: OFPC_FRAG.NORMAL, missSendLen: 128 });
+  });
+
+  it("a SLAVE's SET_CONFIG sets its miss_send_len, not the switch's frag mode (as Open vSwitch)", () => {
+    const slave = {} as OfChannel;
+    const { setConfig, getConfig, sets } = setup(true, [slave]);
+    setConfig(slave, OFPC_FRAG.DROP, 200);
+    expect(sets).toEqual([]);
+    expect(getConfig(slave)).toEqual({ kind: "get-config-reply", flags: OFPC_FRAG.NORMAL, missSendLen: 200 });
+    expect(() => setConfig(slave, OFPC_FRAG.REASM)).toThrow(expect.objectContaining(badFlags));
   });
 
   it("a bridge that cannot drop fragments refuses FRAG_DROP and reports NORMAL", () => {
