@@ -13,7 +13,8 @@
 // How: two namespaces on veths, attached as system ports 1 and 2; ovs-ofctl is the Debian
 // binary (fail, never skip, if missing). TABLE_MOD goes through the raw client: ovs-ofctl 3.1's
 // mod-table has no setting OpenFlow 1.3 carries ("drop"/"continue"/"controller" need 1.1/1.2,
-// "evict"/"vacancy" 1.4+; it refuses before sending).
+// "evict"/"vacancy" 1.4+; it refuses before sending). Every OpenFlow byte is recorded and
+// dissected by tshark at the end: zero malformed.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BAD_REQUEST, OFPET, TABLE_MOD_FAILED } from "../../../openflow/errors.ts";
@@ -21,6 +22,7 @@ import type { OfpMessage } from "../../../openflow/message.ts";
 import { OFPMPF_REQ_MORE } from "../../../openflow/messages/multipart.ts";
 import { NetLab, requireTools, type VethNs } from "../../support/netns.ts";
 import { addAddress, ping } from "../../support/ns-traffic.ts";
+import { countTypes, openflowProblems } from "../../support/openflow-dissect.ts";
 import { parsePromText } from "../../support/prom-text.ts";
 import { pollUntil } from "../../support/switch-daemon.ts";
 import { OfMonitor } from "./of-monitor.ts";
@@ -35,13 +37,13 @@ const A_IP = "10.79.0.1";
 const B_IP = "10.79.0.2";
 
 beforeAll(async () => {
-  requireTools("ip", "ping", OVS_OFCTL);
+  requireTools("ip", "ping", OVS_OFCTL, "dumpcap", "tshark");
   try {
     a = lab.addVethNs("ta");
     b = lab.addVethNs("tb");
     addAddress(a.ns, a.peer, `${A_IP}/24`);
     addAddress(b.ns, b.peer, `${B_IP}/24`);
-    sw = await OfSwitch.start(lab, "pr");
+    sw = await OfSwitch.start(lab, "pr", { record: true });
     await sw.addPort({ name: a.host, type: "system", ofport: 1 });
     await sw.addPort({ name: b.host, type: "system", ofport: 2 });
   } catch (e) {
@@ -196,5 +198,15 @@ describe("OpenFlow 1.3 protocol details against ovs-ofctl", () => {
     } finally {
       c.close();
     }
+  });
+
+  it("tshark dissects every OpenFlow byte exchanged above: zero malformed", async () => {
+    const rec = await s().dissect();
+    expect(rec.dropped).toBe(0);
+    expect(openflowProblems(rec.tcp)).toEqual([]);
+    expect(openflowProblems(rec.unix)).toEqual([]);
+    // ERROR, QUEUE_GET_CONFIG_REPLY, MULTIPART_REPLY, SET_CONFIG went over TCP.
+    for (const t of [1, 23, 19, 9]) expect(countTypes(rec.tcp).get(t) ?? 0, `type ${t}`).toBeGreaterThan(0);
+    expect(countTypes(rec.unix).get(10) ?? 0).toBeGreaterThan(0); // PACKET_IN to the monitor
   });
 });
