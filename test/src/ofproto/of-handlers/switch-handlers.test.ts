@@ -1,8 +1,8 @@
 // SET_CONFIG / GET_CONFIG against a stub bridge: the frag flags are the switch's (one bridge,
 // two connections see the same mode), miss_send_len each connection's own (a SLAVE sets only
-// its miss_send_len, as Open vSwitch); FRAG_DROP reaches
-// the bridge; FRAG_REASM, the reserved value 3 and undefined bits are SWITCH_CONFIG_FAILED/
-// BAD_FLAGS and change nothing; a bridge that cannot drop fragments refuses FRAG_DROP.
+// its miss_send_len, as Open vSwitch); FRAG_DROP reaches the bridge; FRAG_REASM, the reserved
+// value 3 and undefined bits are SWITCH_CONFIG_FAILED/BAD_FLAGS and change nothing; a bridge
+// that cannot drop fragments refuses FRAG_DROP.
 
 import { describe, expect, it } from "vitest";
 import type { OfChannel } from "../../../../openflow/channel/channel.ts";
