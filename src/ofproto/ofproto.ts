@@ -22,6 +22,8 @@
 //   subscribeFlowRemoved listeners as FLOW_REMOVED (only SEND_FLOW_REM rules) — one path for
 //   both. Each port has a PortState (port-state.ts: OpenFlow config bits from PORT_MOD or the
 //   configured admin state, and the link); setPortState changes it and revalidates.
+//   setFragDrop sets a bridge's SET_CONFIG frag mode (DROP: IP fragments dropped before table
+//   0, xlate.ts) and revalidates when it changes.
 // Design: translation results are recorded in MegaflowRegistry with what they depended on; a
 //   MAC-table change deletes exactly the megaflows whose destination lookup it affects; a
 //   FLOW_MOD, a port or a bridge change deletes the bridge's megaflows (revalidation by
