@@ -22,9 +22,11 @@
 //   R: 0 = OFPR_NO_MATCH (the rule was a table-miss entry), 1 = OFPR_ACTION.
 //   INVALID_TTL packet-ins do not come through here: the datapath's A_DEC_TTL upcalls with
 //   its own reason (UPCALL_TTL).
-// Invariants: equal (cookie, max_len, metadata, tunnel_id) tuples share a handle; a handle is never reused while
-//   the table lives (megaflows may still carry it), so the table only grows until `reset()`,
-//   which the owner calls only after flushing every megaflow. When 2^21 pairs are interned,
+// Invariants: equal (cookie, max_len, metadata, tunnel_id) tuples share a handle; a handle is
+//   never reused while the table lives (megaflows may still carry it), so the table only grows
+//   until `reset()`, which the owner calls only after flushing every megaflow. (The tuples are
+//   bounded by the rules: metadata and tunnel_id come from their write_metadata / set_field
+//   constants, never from packets.) When 2^21 tuples are interned,
 //   encode returns undefined and translation fails closed.
 // Threading: main thread.
 
