@@ -61,5 +61,7 @@ export const OFPM_MAX = 0xffff0000;
 export const OFPM_SLOWPATH = 0xfffffffd;
 export const OFPM_CONTROLLER = 0xfffffffe;
 export const OFPM_ALL = 0xffffffff;
+/** Every queue of a port (ofp_queue_stats_request.queue_id). */
+export const OFPQ_ALL = 0xffffffff;
 export const OFPCML_NO_BUFFER = 0xffff;
 export const OFP_NO_BUFFER = 0xffffffff;

@@ -27,6 +27,7 @@ import { OFPP } from "../../openflow/constants.ts";
 import { BAD_REQUEST, OFPET, OfpError } from "../../openflow/errors.ts";
 import type { PortStats as OfpPortStats } from "../../openflow/messages/multipart-stats.ts";
 import { OFPPC, OFPPR, type PortModMessage } from "../../openflow/messages/port.ts";
+import { OFPC_FRAG } from "../../openflow/messages/switch-config.ts";
 import { ERR_PORT_NOT_ATTACHED } from "../api/errors.ts";
 import type { BridgeConfig, PortConfig } from "../config/model.ts";
 import { DEFAULT_MAC_AGING_SECONDS, DEFAULT_MAC_TABLE_SIZE } from "../config/model.ts";
@@ -468,6 +469,8 @@ export class LiveDataplane implements DataplaneView {
       subscribePortStatus: (l) => this.portStatus.subscribe(name, l),
       portStats: (portNo) => this.ofPortStats(name, portNo),
       portMod: (pm) => this.portMod(name, pm),
+      fragMode: () => (br().fragDrop ? OFPC_FRAG.DROP : OFPC_FRAG.NORMAL),
+      setFragMode: (mode) => this.ofproto.setFragDrop(name, mode === OFPC_FRAG.DROP),
       packetOut: async (inPort, actions, data) => {
         if (data.length > PARSER_DATA_ROOM) {
           throw new OfpError(OFPET.BAD_REQUEST, BAD_REQUEST.BAD_PACKET, `packet-out of ${data.length} bytes`);

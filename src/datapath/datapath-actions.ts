@@ -43,6 +43,8 @@ export const DROP_REASON = {
   INPUT_IS_OUTPUT: 3,
   NO_PORTS: 4,
   ADMIN_DOWN: 5,
+  /** An IP fragment, and the bridge drops fragments (SET_CONFIG OFPC_FRAG_DROP). */
+  FRAG_DROP: 6,
 } as const;
 
 export class ActionList {

@@ -29,6 +29,14 @@ export const KEY = {
   ND_TARGET: 96,
 } as const;
 
+/** KEY.IP_FRAG bits (as OVS's FLOW_NW_FRAG_*; assembly/key/flow-key.ts). */
+export const FRAG = {
+  /** The packet is an IP fragment. */
+  ANY: 1,
+  /** ...and not the first one (no L4 header). */
+  LATER: 2,
+} as const;
+
 export const PRESENT = {
   ETH: 1 << 0,
   VLAN: 1 << 1,

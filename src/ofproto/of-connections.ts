@@ -9,7 +9,8 @@
 //     PassiveListener ──channel──► OfChannel ── dispatch table (of-handlers/):
 //       punix:<bridge>.mgmt                       switch-handlers.ts   FEATURES, GET/SET_CONFIG
 //       ptcp:PORT:HOST                            multipart-handlers.ts DESC PORT_DESC FLOW
-//                                                                      AGGREGATE TABLE
+//                                                                      AGGREGATE TABLE QUEUE
+//                                                                      (REQ_MORE reassembled)
 //                                                 flow-handlers.ts     FLOW_MOD BARRIER PACKET_OUT
 //                                                 group-handlers.ts    GROUP_MOD, GROUP GROUP_DESC
 //                                                                      GROUP_FEATURES
@@ -17,6 +18,8 @@
 //                                                 table-features.ts    TABLE_FEATURES
 //                                                 meter-handlers.ts    METER_MOD, METER,
 //                                                                      METER_CONFIG/FEATURES
+//                                                 queue-handlers.ts    QUEUE_GET_CONFIG (no queues)
+//                                                 table-mod-handler.ts TABLE_MOD (1.3: no-op)
 //                                                 (HELLO, ECHO, ERROR and BAD_REQUEST for the
 //                                                  rest are the channel's own)
 //
@@ -78,8 +81,10 @@ import { meterHandlers } from "./of-handlers/meter-handlers.ts";
 import { multipartHandlers } from "./of-handlers/multipart-handlers.ts";
 import { packetInMessage } from "./of-handlers/packet-in.ts";
 import { portHandlers, portStatusMessage } from "./of-handlers/port-handlers.ts";
+import { queueHandlers } from "./of-handlers/queue-handlers.ts";
 import { guardSlave, roleHandlers } from "./of-handlers/role-handlers.ts";
 import { switchHandlers } from "./of-handlers/switch-handlers.ts";
+import { tableModHandlers } from "./of-handlers/table-mod-handler.ts";
 import { BridgeRoles, roleName } from "./of-roles.ts";
 
 export interface OfConnectionsOptions {
@@ -291,12 +296,14 @@ export class OfConnections {
     );
     const handlers = guardSlave(
       {
-        ...switchHandlers(bridge, this.stateOf),
+        ...switchHandlers(bridge, this.stateOf, (ch) => roles.isSlave(ch)),
         ...multipartHandlers(bridge),
         ...flowHandlers(bridge),
         ...meterHandlers(bridge),
         ...groupHandlers(bridge),
         ...portHandlers(bridge),
+        ...queueHandlers(bridge),
+        ...tableModHandlers(),
         ...roleHandlers(roles),
       },
       roles,

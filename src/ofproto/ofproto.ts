@@ -8,7 +8,8 @@
 //   bridge is a standalone learning switch. It is the DatapathSink of the runtime: onMiss
 //   translates with xlatePipeline (output:NORMAL runs xlateNormal with learning) and installs
 //   (the missed packet rides along and is executed with the new actions); flow stats credit
-//   the OpenFlow rules that produced a megaflow and refresh the MAC entries of sources the fast
+//   the OpenFlow rules that produced a megaflow and the tables its translation looked up
+//   (lookup/matched counts, table-visits.ts), and refresh the MAC entries of sources the fast
 //   path is still carrying; flow removals drop registry entries. flowMod applies a FLOW_MOD;
 //   groupMod a GROUP_MOD (group-table.ts; a deleted group takes the rules that use it along);
 //   group and bucket counters are credited from megaflow stats like rules (group-stats.ts).
@@ -21,6 +22,8 @@
 //   subscribeFlowRemoved listeners as FLOW_REMOVED (only SEND_FLOW_REM rules) — one path for
 //   both. Each port has a PortState (port-state.ts: OpenFlow config bits from PORT_MOD or the
 //   configured admin state, and the link); setPortState changes it and revalidates.
+//   setFragDrop sets a bridge's SET_CONFIG frag mode (DROP: IP fragments dropped before table
+//   0, xlate.ts) and revalidates when it changes.
 // Design: translation results are recorded in MegaflowRegistry with what they depended on; a
 //   MAC-table change deletes exactly the megaflows whose destination lookup it affects; a
 //   FLOW_MOD, a port or a bridge change deletes the bridge's megaflows (revalidation by
@@ -62,6 +65,7 @@ import { type PortState, portLive } from "./port-state.ts";
 import { expireRules } from "./rule-expiry.ts";
 import { creditRule, flowRemovedMessages } from "./rule-stats.ts";
 import { type Rule, RuleTables } from "./rule-table.ts";
+import { creditTableVisits, type TableVisits } from "./table-visits.ts";
 import { ControllerUserdata } from "./xlate/controller-userdata.ts";
 import { StaticPortMap } from "./xlate/port-map.ts";
 import { type XlateResult, xlatePacketOut, xlatePipeline } from "./xlate/xlate.ts";
@@ -82,6 +86,8 @@ export interface OfprotoBridge {
   groups: GroupTable;
   /** While failing open (fail-open.ts): a table holding only NORMAL, used instead of `tables`. */
   failOpen?: RuleTables;
+  /** SET_CONFIG frag mode DROP: IP fragments are dropped before table 0 (per switch, as in OVS). */
+  fragDrop: boolean;
 }
 
 /** What a GROUP_MOD changed: the group table's outcome and the flows that used deleted groups. */
@@ -161,11 +167,15 @@ export class Ofproto implements DatapathSink {
   private readonly portStates = new Map<number, PortState>();
   private readonly epoch: number;
   /**
-   * Megaflow handle → the OpenFlow rules its translation matched and the counts already
+   * Megaflow handle → the OpenFlow rules its translation matched, the tables it looked up
+   * (table-visits.ts: a shared frozen pattern, credited to `tables`), and the counts already
    * credited to them. Kept after revalidation removes the megaflow, until the datapath reports
    * it gone with its final counts (GONE_DELETED), so no traffic goes uncounted.
    */
-  private readonly credits = new Map<number, { rules: Rule[]; groups: GroupHit[]; packets: number; bytes: number }>();
+  private readonly credits = new Map<
+    number,
+    { rules: Rule[]; groups: GroupHit[]; tables: RuleTables; visits: TableVisits; packets: number; bytes: number }
+  >();
 
   /** `clock` is wall time in ms (tests pass a fake one). */
   constructor(private readonly clock: () => number = Date.now) {
@@ -192,6 +202,7 @@ export class Ofproto implements DatapathSink {
       controller: new ControllerUserdata(),
       meters: new MeterTable(this.meterSlots),
       groups: new GroupTable(),
+      fragDrop: false,
     };
     applyFlowMod(br.tables, defaultNormalFlow(), this.now());
     br.macs.onChange((vlan, mac) => this.revalidateDependents(br, vlan, mac));
@@ -307,6 +318,18 @@ export class Ofproto implements DatapathSink {
     this.revalidateBridge(bridge);
   }
 
+  /**
+   * SET_CONFIG's IP fragment handling for a bridge: DROP (true) drops every IP fragment before
+   * table 0, NORMAL (false) runs fragments through the tables. A change revalidates the
+   * bridge's megaflows (they were translated under the other mode).
+   */
+  setFragDrop(bridge: string, on: boolean): void {
+    const br = this.bridges.get(bridge);
+    if (!br || br.fragDrop === on) return;
+    br.fragDrop = on;
+    this.revalidateBridge(bridge);
+  }
+
   /** The translation environment of a bridge (tables, ports, NORMAL with learning). */
   xlateEnv(br: OfprotoBridge, learn: boolean): XlateEnv {
     return {
@@ -315,6 +338,7 @@ export class Ofproto implements DatapathSink {
       ports: br.portMap,
       controller: br.controller,
       meters: { slotOf: (id) => br.meters.get(id)?.slot },
+      fragDrop: br.fragDrop,
       normal: { bridge: br, learn, now: this.now() },
     };
   }
@@ -334,11 +358,13 @@ export class Ofproto implements DatapathSink {
     this.stats.upcalls++;
     const br = this.portBridge.get(inPort);
     if (!br || !this.runtime) return; // a port being removed: the packet is dropped
+    const tables = br.failOpen ?? br.tables; // the tables translate() looked up
     const r = this.translate(br, inPort, keyBytes, true);
     const rules = r.rules.map((x) => x.rule as Rule);
     // The missed packet runs through the actions, not through a megaflow: credit it here.
     const now = this.now();
     for (const rule of rules) creditRule(rule, 1, packet.length, now);
+    creditTableVisits(tables, r.tableVisits, 1);
     const groups = r.groupHits as GroupHit[];
     creditGroupHits(groups, 1, packet.length);
     if (r.normal.length > 1) {
@@ -359,7 +385,9 @@ export class Ofproto implements DatapathSink {
       this.registry.remove(rec.handle); // ring full: the packet is dropped, the next one retries
       return;
     }
-    if (rules.length > 0 || groups.length > 0) this.credits.set(rec.handle, { rules, groups, packets: 0, bytes: 0 });
+    if (rules.length > 0 || groups.length > 0 || r.tableVisits.length > 0) {
+      this.credits.set(rec.handle, { rules, groups, tables, visits: r.tableVisits, packets: 0, bytes: 0 });
+    }
     this.upcallLatency?.((performance.now() - t0) / 1000);
   }
 
@@ -466,11 +494,13 @@ export class Ofproto implements DatapathSink {
       );
     }
     const flow = PipelineFlow.fromKey(parseKey(data, dpIn), ofInPort);
-    const r = xlatePacketOut(this.xlateEnv(br, false), flow, actions);
+    const env = this.xlateEnv(br, false);
+    const r = xlatePacketOut(env, flow, actions);
     creditGroupHits(r.groupHits as GroupHit[], 1, data.length);
-    // output:TABLE ran the packet through rules: they count it, as in Open vSwitch.
+    // output:TABLE ran the packet through rules and tables: they count it, as in Open vSwitch.
     const now = this.now();
     for (const { rule } of r.rules) creditRule(rule as Rule, 1, data.length, now);
+    creditTableVisits(env.tables as RuleTables, r.tableVisits, 1);
     if (r.actions.length > 0) this.runtime.execute(dpIn, r.actions, data);
   }
 
@@ -532,7 +562,16 @@ export class Ofproto implements DatapathSink {
         this.stats.packetInDrops++;
         return;
       }
-      ev = { reason: c.reason, tableId: c.tableId, cookie: c.cookie, maxLen: c.maxLen, inPort, data: packet };
+      ev = {
+        reason: c.reason,
+        tableId: c.tableId,
+        cookie: c.cookie,
+        maxLen: c.maxLen,
+        inPort,
+        metadata: c.metadata,
+        tunnelId: c.tunnelId,
+        data: packet,
+      };
     }
     this.stats.packetIns++;
     for (const l of listeners) l(ev);
@@ -563,13 +602,15 @@ export class Ofproto implements DatapathSink {
     if (why === GONE_IDLE || this.registry.get(handle)) this.registry.remove(handle);
   }
 
-  /** Credits the rules of megaflow `handle` with what its counts grew since the last report. */
+  /** Credits the rules, groups and tables of megaflow `handle` with what its counts grew since
+   *  the last report. */
   private creditRules(handle: number, packets: number, bytes: number): void {
     const c = this.credits.get(handle);
     if (!c || packets <= c.packets) return;
     const now = this.now();
     for (const rule of c.rules) creditRule(rule, packets - c.packets, Math.max(0, bytes - c.bytes), now);
     creditGroupHits(c.groups, packets - c.packets, Math.max(0, bytes - c.bytes));
+    creditTableVisits(c.tables, c.visits, packets - c.packets);
     c.packets = packets;
     c.bytes = bytes;
   }

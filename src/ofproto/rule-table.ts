@@ -14,7 +14,8 @@
 //   Table-miss is not special: with no rule (including no priority-0 catch-all) lookup returns
 //   undefined and the translator drops (OpenFlow 1.3). lookup() does not count: the translator
 //   runs it per upcall and on revalidation, so table lookup/matched counters are credited from
-//   megaflow statistics through creditLookups().
+//   megaflow statistics through creditLookups() (the lookups each translation made are kept per
+//   megaflow: table-visits.ts, Ofproto's credits).
 //   `generation` increases on every change, so a revalidator can tell whether tables moved.
 // Invariants: every rule in table t has tableId t and appears once in `rules`, once in the
 //   identity map, in the classifier iff `matchable`, and in `timed` iff it has a timeout. Rule ids are unique and increasing.

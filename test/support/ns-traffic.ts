@@ -26,6 +26,8 @@ export interface PingOptions {
   from?: string;
   /** Overall deadline in seconds (ping -w). */
   deadline?: number;
+  /** ICMP payload bytes (ping -s), sent without DF (-M dont): above the MTU it leaves as IP fragments. */
+  size?: number;
 }
 
 /** Runs ping inside ns as a child process; resolves when it exits. */
@@ -34,6 +36,7 @@ export function ping(ns: string, dst: string, opts: PingOptions): Promise<PingRe
   args.push("-i", String(opts.interval ?? 0.05), "-W", String(opts.wait ?? 1));
   if (opts.from) args.push("-I", opts.from);
   if (opts.deadline) args.push("-w", String(opts.deadline));
+  if (opts.size !== undefined) args.push("-s", String(opts.size), "-M", "dont");
   args.push(dst);
   return new Promise((resolve, reject) => {
     const p = spawn("ip", args, { stdio: ["ignore", "pipe", "pipe"] });

@@ -98,17 +98,21 @@ export interface OfBridge {
   portStats?(portNo: number): Promise<PortStats[]>;
   /** Applies a PORT_MOD (port-state.ts portModConfig's errors); optional: else BAD_TYPE. */
   portMod?(pm: PortModMessage): void;
+  /** The switch's IP fragment handling (OFPC_FRAG_NORMAL or OFPC_FRAG_DROP; per switch, not per
+   *  connection, as in Open vSwitch). Optional, with setFragMode: without them only NORMAL. */
+  fragMode?(): number;
+  /** Sets it (SET_CONFIG); the bridge revalidates its megaflows when it changes. */
+  setFragMode?(mode: number): void;
 }
 
 /** OFPCML_NO_BUFFER aside, 128 is the miss_send_len a new connection starts with (1.3.5). */
 export const DEFAULT_MISS_SEND_LEN = 128;
 
 export interface OfConnectionState {
-  /** SET_CONFIG flags (OFPC_FRAG_*), echoed by GET_CONFIG. */
-  flags: number;
+  /** SET_CONFIG miss_send_len of this connection (the frag flags are the switch's: fragMode). */
   missSendLen: number;
 }
 
 export function newConnectionState(): OfConnectionState {
-  return { flags: 0, missSendLen: DEFAULT_MISS_SEND_LEN };
+  return { missSendLen: DEFAULT_MISS_SEND_LEN };
 }

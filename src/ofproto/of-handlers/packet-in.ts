@@ -10,14 +10,16 @@
 //   max_len (OFPCML_NO_BUFFER 0xffff: the whole frame). For NO_MATCH the connection's
 //   miss_send_len (SET_CONFIG; 128 by default) caps it too, as OpenFlow 1.3.5 §7.3.2 says of
 //   table-miss packet-ins; INVALID_TTL packet-ins carry the whole frame (OVS does the same).
-//   total_len is the untruncated frame length. The match carries in_port only (the OpenFlow
-//   port: the configured ofport, OFPP_LOCAL for the internal port); metadata and tunnel_id
-//   are not carried by the upcall.
+//   total_len is the untruncated frame length. The match carries in_port (the OpenFlow port:
+//   the configured ofport, OFPP_LOCAL for the internal port), then metadata and tunnel_id when
+//   non-zero — the pipeline fields OpenFlow 1.3.5 §7.4.1 says the match carries, and what Open
+//   vSwitch sends; their values come from the CONTROLLER action's userdata.
 // Invariants: data.length ≤ min(max_len, miss_send_len if NO_MATCH); cookie of an
 //   INVALID_TTL event is all ones (the rule is not known: §7.4.1 "-1").
 // Threading: pure functions; main thread.
 
 import { OFP_NO_BUFFER } from "../../../openflow/constants.ts";
+import type { Match } from "../../../openflow/match/match.ts";
 import { OFPR, type PacketInMessage } from "../../../openflow/messages/packet-in.ts";
 
 /** OFPCML_NO_BUFFER: send the whole packet. */
@@ -32,6 +34,9 @@ export interface PacketInEvent {
   maxLen: number;
   /** OpenFlow in_port of the packet. */
   inPort: number;
+  /** Pipeline fields where the packet was sent up (absent or 0: not in the match). */
+  metadata?: bigint;
+  tunnelId?: bigint;
   /** The whole frame. */
   data: Uint8Array;
 }
@@ -46,6 +51,14 @@ export function packetInLength(ev: PacketInEvent, missSendLen: number): number {
   return n;
 }
 
+/** in_port, then metadata and tunnel_id when non-zero. */
+export function packetInMatch(ev: PacketInEvent): Match {
+  const match: Match = [{ name: "in_port", value: ev.inPort }];
+  if (ev.metadata) match.push({ name: "metadata", value: ev.metadata });
+  if (ev.tunnelId) match.push({ name: "tunnel_id", value: ev.tunnelId });
+  return match;
+}
+
 export function packetInMessage(ev: PacketInEvent, missSendLen: number): Omit<PacketInMessage, "xid"> {
   return {
     kind: "packet-in",
@@ -54,7 +67,7 @@ export function packetInMessage(ev: PacketInEvent, missSendLen: number): Omit<Pa
     reason: ev.reason,
     tableId: ev.tableId,
     cookie: ev.cookie,
-    match: [{ name: "in_port", value: ev.inPort }],
+    match: packetInMatch(ev),
     data: ev.data.subarray(0, packetInLength(ev, missSendLen)),
   };
 }

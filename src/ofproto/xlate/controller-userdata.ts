@@ -1,11 +1,17 @@
 // Userdata of the datapath USERSPACE action that output:CONTROLLER translates to: enough for
-// the control plane to build the PACKET_IN (reason, table id, cookie, max_len) from the upcall.
+// the control plane to build the PACKET_IN (reason, table id, cookie, max_len, and the pipeline
+// fields metadata and tunnel_id) from the upcall.
 //
-// What: ControllerUserdata.encode({reason, tableId, cookie, maxLen}) → u32 userdata;
-//   decode(u32) → the same fields, or undefined when the userdata is not a controller one.
+// What: ControllerUserdata.encode({reason, tableId, cookie, maxLen, metadata?, tunnelId?}) →
+//   u32 userdata; decode(u32) → the same fields (metadata, tunnelId 0 when not given), or
+//   undefined when the userdata is not a controller one.
 // Design: the datapath carries a single u32 (A_USERSPACE payload), too small for a 64-bit
-//   cookie and a 16-bit max_len, so the two are interned in a table and the u32 carries a
-//   handle to them, next to the fields that fit directly:
+//   cookie, a 16-bit max_len and the two 64-bit pipeline fields, so those are interned in a
+//   table and the u32 carries a handle to them, next to the fields that fit directly.
+//   metadata and tunnel_id are translation-time values (pipeline-flow.ts: written by rules
+//   already matched, never read from the packet), equal for every packet of the megaflow
+//   carrying this action, so a handle per distinct value is exact (OpenFlow 1.3.5 §7.4.1: the
+//   packet-in match carries the pipeline fields):
 //
 //    31 30  29   28          21 20                      0
 //   ┌─────┬────┬──────────────┬──────────────────────────┐
@@ -16,9 +22,11 @@
 //   R: 0 = OFPR_NO_MATCH (the rule was a table-miss entry), 1 = OFPR_ACTION.
 //   INVALID_TTL packet-ins do not come through here: the datapath's A_DEC_TTL upcalls with
 //   its own reason (UPCALL_TTL).
-// Invariants: equal (cookie, max_len) pairs share a handle; a handle is never reused while
-//   the table lives (megaflows may still carry it), so the table only grows until `reset()`,
-//   which the owner calls only after flushing every megaflow. When 2^21 pairs are interned,
+// Invariants: equal (cookie, max_len, metadata, tunnel_id) tuples share a handle; a handle is
+//   never reused while the table lives (megaflows may still carry it), so the table only grows
+//   until `reset()`, which the owner calls only after flushing every megaflow. (The tuples are
+//   bounded by the rules: metadata and tunnel_id come from their write_metadata / set_field
+//   constants, never from packets.) When 2^21 tuples are interned,
 //   encode returns undefined and translation fails closed.
 // Threading: main thread.
 
@@ -36,10 +44,20 @@ export interface ControllerPacketIn {
   cookie: bigint;
   /** Bytes of the packet to send (OFPCML_NO_BUFFER = 0xffff: all of it). */
   maxLen: number;
+  /** The pipeline's metadata and tunnel_id where the CONTROLLER action ran (default 0). */
+  metadata?: bigint;
+  tunnelId?: bigint;
+}
+
+interface Interned {
+  cookie: bigint;
+  maxLen: number;
+  metadata: bigint;
+  tunnelId: bigint;
 }
 
 export class ControllerUserdata {
-  private readonly entries: Array<{ cookie: bigint; maxLen: number }> = [];
+  private readonly entries: Interned[] = [];
   private readonly index = new Map<string, number>();
 
   get size(): number {
@@ -47,24 +65,26 @@ export class ControllerUserdata {
   }
 
   encode(p: ControllerPacketIn): number | undefined {
-    const k = `${p.cookie}/${p.maxLen}`;
+    const metadata = p.metadata ?? 0n;
+    const tunnelId = p.tunnelId ?? 0n;
+    const k = `${p.cookie}/${p.maxLen}/${metadata}/${tunnelId}`;
     let handle = this.index.get(k);
     if (handle === undefined) {
       if (this.entries.length > HANDLE_MASK) return undefined;
       handle = this.entries.length;
-      this.entries.push({ cookie: p.cookie, maxLen: p.maxLen });
+      this.entries.push({ cookie: p.cookie, maxLen: p.maxLen, metadata, tunnelId });
       this.index.set(k, handle);
     }
     const r = p.reason === PACKET_IN_REASON.ACTION ? 1 : 0;
     return ((USERDATA_KIND_CONTROLLER << USERDATA_KIND_SHIFT) | (r << 29) | ((p.tableId & 0xff) << 21) | handle) >>> 0;
   }
 
-  decode(userdata: number): ControllerPacketIn | undefined {
+  decode(userdata: number): Required<ControllerPacketIn> | undefined {
     if (userdata >>> USERDATA_KIND_SHIFT !== USERDATA_KIND_CONTROLLER) return undefined;
     const e = this.entries[userdata & HANDLE_MASK];
     if (!e) return undefined;
     const reason = (userdata >>> 29) & 1 ? PACKET_IN_REASON.ACTION : PACKET_IN_REASON.NO_MATCH;
-    return { reason, tableId: (userdata >>> 21) & 0xff, cookie: e.cookie, maxLen: e.maxLen };
+    return { reason, tableId: (userdata >>> 21) & 0xff, ...e };
   }
 
   /** Forgets every handle; only after every megaflow carrying one is gone. */

@@ -172,7 +172,17 @@ function xlateController(ctx: XlateContext, b: Branch, maxLen: number, origin: A
   }
   if (!committed(ctx, b)) return;
   const reason = origin.tableMiss ? PACKET_IN_REASON.NO_MATCH : PACKET_IN_REASON.ACTION;
-  const userdata = ctx.env.controller.encode({ reason, tableId: origin.tableId, cookie: origin.cookie, maxLen });
+  // The packet-in reports metadata and tunnel_id as they are here. Both are translation-time
+  // values — set by write_metadata / set_field of rules this translation already matched, which
+  // the mask already pins — not packet fields, so carrying them in the userdata needs no mask bits.
+  const userdata = ctx.env.controller.encode({
+    reason,
+    tableId: origin.tableId,
+    cookie: origin.cookie,
+    maxLen,
+    metadata: b.flow.metadata,
+    tunnelId: b.flow.tunnelId,
+  });
   if (userdata === undefined) {
     ctx.fail("CONTROLLER: the controller userdata table is full");
     return;

@@ -69,6 +69,8 @@ export interface XlateEnv {
   meters?: MeterSource;
   ports: PortMap;
   controller: ControllerUserdata;
+  /** SET_CONFIG OFPC_FRAG_DROP: IP fragments are dropped before table 0 (xlate.ts). */
+  fragDrop?: boolean;
   /** output:NORMAL: the bridge's L2 state, whether to learn, and the clock. Absent: NORMAL drops. */
   normal?: { bridge: NormalBridge; learn: boolean; now: number };
 }
@@ -95,6 +97,8 @@ export class XlateContext {
   readonly dp = new DatapathState();
   /** Rules matched, in order (their counters are fed from the megaflow's stats). */
   readonly rules: Array<{ tableId: number; rule: XlateRule }> = [];
+  /** Every table lookup, matched or not, in order (table-visits.ts tableVisit codes). */
+  readonly visits: number[] = [];
   readonly groupIds = new Set<number>();
   /** Groups entered (no bucket) and buckets run, in order (group stats are fed from these). */
   readonly groupHits: GroupHitRecord[] = [];

@@ -17,9 +17,12 @@
 //   an action the datapath cannot express, a guard tripping, a backward goto — makes the
 //   whole result a drop megaflow (A_DROP with DROP_REASON.XLATE_FAILED) whose mask is the bits
 //   read so far: every packet that agrees on them walks the same path to the same failure.
-//   A packet from an in_port with OFPPC_PORT_DOWN or NO_RECV is dropped before table 0.
+//   A packet from an in_port with OFPPC_PORT_DOWN or NO_RECV is dropped before table 0, and so
+//   is an IP fragment when the bridge's frag mode is DROP (SET_CONFIG; env.fragDrop).
 //   A table miss with no table-miss rule drops (OpenFlow 1.3), recorded in the trace; the
 //   action set is not executed then, but outputs already made by apply-actions stand.
+//   Every lookup, matched or missed, is recorded in order (tableVisits, interned by
+//   table-visits.ts): the table counters are credited from it per packet, never here.
 // Invariants: the result's mask covers every key bit the translation read (soundness: any
 //   packet equal to this one under the mask translates to the same actions); the input flow
 //   is not modified (the walk works on a clone).
@@ -30,9 +33,10 @@ import type { Instruction } from "../../../openflow/instructions.ts";
 import { formatMatch } from "../../../openflow/match/match-format.ts";
 import { OFPPC } from "../../../openflow/messages/port.ts";
 import { ActionList, DROP_REASON } from "../../datapath/datapath-actions.ts";
-import { PRESENT } from "../../datapath/flow-key.ts";
+import { FRAG, KEY, PRESENT } from "../../datapath/flow-key.ts";
 import type { PipelineFlow } from "../pipeline-flow.ts";
 import { inputBlocked } from "../port-state.ts";
+import { internTableVisits, type TableVisits, tableVisit } from "../table-visits.ts";
 import { ActionSet } from "./action-set.ts";
 import { Branch } from "./packet-state.ts";
 import { executeActions } from "./xlate-actions.ts";
@@ -57,6 +61,8 @@ export interface XlateResult {
   failed?: string;
   /** Rules matched, in order, with their tables (for stats and revalidation). */
   rules: Array<{ tableId: number; rule: XlateRule }>;
+  /** Every table lookup and whether it matched (table stats; shared, frozen: table-visits.ts). */
+  tableVisits: TableVisits;
   /** Groups consulted (a GROUP_MOD of any of them makes this result stale). */
   groupIds: number[];
   /** Groups entered and buckets run (for group stats). */
@@ -102,9 +108,27 @@ export function xlatePipeline(env: XlateEnv, flow: PipelineFlow): XlateResult {
     ctx.out.drop(DROP_REASON.ADMIN_DOWN);
     return finish(ctx, b);
   }
+  if (fragmentDropped(ctx, b)) {
+    ctx.out.drop(DROP_REASON.FRAG_DROP);
+    return finish(ctx, b);
+  }
   ctx.rerun = (again) => rerun(ctx, again);
   runPipeline(ctx, b, 0);
   return finish(ctx, b);
+}
+
+/**
+ * SET_CONFIG frag mode DROP (Open vSwitch: "drop" drops every IP fragment before the tables):
+ * true when the packet is an IP fragment and the bridge drops them. In that mode the answer
+ * depends on the key's FRAG_ANY bit for every packet, so it is un-wildcarded for every packet
+ * (a non-IP packet has IP_FRAG 0, so the megaflow stays exact for fragments and non-fragments).
+ */
+function fragmentDropped(ctx: XlateContext, b: Branch): boolean {
+  if (!ctx.env.fragDrop) return false;
+  ctx.wc.bytes[KEY.IP_FRAG] |= FRAG.ANY;
+  if ((b.flow.key[KEY.IP_FRAG] & FRAG.ANY) === 0) return false;
+  ctx.note("drop", "IP fragment and frag mode is drop: dropped before table 0");
+  return true;
 }
 
 /** Translates a PACKET_OUT's actions for `flow` (its in_port may be CONTROLLER). */
@@ -117,6 +141,7 @@ export function xlatePacketOut(env: XlateEnv, flow: PipelineFlow, actions: reado
 }
 
 function rerun(ctx: XlateContext, b: Branch): void {
+  if (fragmentDropped(ctx, b)) return; // output:TABLE enters the tables like a received packet
   if (!ctx.enter("group")) return; // a re-run nests like a group (depth and indentation)
   try {
     runPipeline(ctx, b, 0);
@@ -141,6 +166,7 @@ function runPipeline(ctx: XlateContext, b: Branch, first: number): void {
       if (!ctx.enter("table")) return;
       entered++;
       const rule = ctx.env.tables.lookup(tableId, b.flow, ctx.wc);
+      ctx.visits.push(tableVisit(tableId, rule !== undefined));
       if (!rule) {
         ctx.note("table", `table ${tableId}: no match and no table-miss rule: drop`, { tableId });
         return;
@@ -234,6 +260,7 @@ function finish(ctx: XlateContext, b: Branch): XlateResult {
     trace: ctx.trace,
     failed: ctx.failed,
     rules: ctx.rules,
+    tableVisits: internTableVisits(ctx.visits),
     groupIds: [...ctx.groupIds],
     groupHits: ctx.groupHits,
     normal: ctx.normal,

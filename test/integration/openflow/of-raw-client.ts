@@ -5,7 +5,8 @@
 //
 // What: OfRawClient.connect(target) opens `tcp:HOST:PORT`, exchanges HELLO; request(msg) sends
 //   one message followed by a BARRIER_REQUEST and resolves with every message received up to
-//   the BARRIER_REPLY (so an error, if any, is among them); close() ends the connection.
+//   the BARRIER_REPLY (so an error, if any, is among them); requestParts(msgs) does the same for
+//   several messages sharing one xid (a multipart request in parts); close() ends the connection.
 
 import { connect, type Socket } from "node:net";
 import { decodeHeader, decodeMessage, encodeMessage, type OfpMessage } from "../../../openflow/message.ts";
@@ -62,6 +63,19 @@ export class OfRawClient {
     const xid = this.xid++;
     const barrier = this.xid++;
     this.send({ ...m, xid } as OfpMessage);
+    this.send({ kind: "barrier-request", xid: barrier });
+    const got = await this.next((r) => r.kind === "barrier-reply" && r.xid === barrier);
+    return got.filter((r) => r.xid === xid);
+  }
+
+  /**
+   * Sends `parts` all with one fresh xid (a multipart request in several messages), then a
+   * barrier; resolves with what came back with that xid before the barrier's reply.
+   */
+  async requestParts(parts: OfpMessage[]): Promise<OfpMessage[]> {
+    const xid = this.xid++;
+    const barrier = this.xid++;
+    for (const p of parts) this.send({ ...p, xid } as OfpMessage);
     this.send({ kind: "barrier-request", xid: barrier });
     const got = await this.next((r) => r.kind === "barrier-reply" && r.xid === barrier);
     return got.filter((r) => r.xid === xid);

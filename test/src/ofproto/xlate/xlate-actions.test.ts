@@ -17,8 +17,10 @@ import {
   FixedTables,
   flowOf,
   Groups,
+  goto,
   grp,
   macBytes,
+  meta,
   out,
   popVlan,
   ports,
@@ -96,6 +98,8 @@ describe("outputs", () => {
       tableId: 0,
       cookie: 0xabcn,
       maxLen: 128,
+      metadata: 0n,
+      tunnelId: 0n,
     });
     // A table-miss entry (priority 0, empty match) reports NO_MATCH.
     const miss = new FixedTables().set(0, [apply(out(OFPP.CONTROLLER, 0xffff))], 0);
@@ -104,6 +108,24 @@ describe("outputs", () => {
     const ud2 = new DataView(r2.actions.buffer).getUint32(4, true);
     expect(e2.controller.decode(ud2)?.reason).toBe(PACKET_IN_REASON.NO_MATCH);
     expect(ud2 >>> 30).toBe(1);
+  });
+
+  it("CONTROLLER after write_metadata and set_field tunnel_id carries both; the mask stays the same", () => {
+    const t = new FixedTables()
+      .set(0, [meta(0xabcdn, 0xffffn), apply(setf("tunnel_id", 0x77n)), goto(1)])
+      .set(1, [apply(out(OFPP.CONTROLLER, 0xffff))]);
+    const e = env(t);
+    const r = xlatePipeline(e, flowOf(fp, {}, 1));
+    const ud = new DataView(r.actions.buffer, r.actions.byteOffset).getUint32(4, true);
+    expectXlate(r, new ActionList().userspace(ud), base());
+    expect(e.controller.decode(ud)).toMatchObject({ tableId: 1, metadata: 0xabcdn, tunnelId: 0x77n });
+    // Another metadata value is another handle; the same one shares it.
+    const other = new FixedTables().set(0, [meta(1n, 1n), goto(1)]).set(1, [apply(out(OFPP.CONTROLLER, 0xffff))]);
+    const r2 = xlatePipeline({ ...e, tables: other }, flowOf(fp, {}, 1));
+    const ud2 = new DataView(r2.actions.buffer, r2.actions.byteOffset).getUint32(4, true);
+    expect(ud2).not.toBe(ud);
+    expect(e.controller.decode(ud2)).toMatchObject({ metadata: 1n, tunnelId: 0n });
+    expect(xlatePipeline(e, flowOf(fp, {}, 1)).actions).toEqual(r.actions);
   });
 
   it("LOCAL maps through the port map", () => {
