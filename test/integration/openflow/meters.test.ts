@@ -21,7 +21,8 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetLab, PYTHON, requireTools, type VethNs } from "../../support/netns.ts";
-import { countTypes, openflowProblems } from "../../support/openflow-dissect.ts";
+import { countTypes } from "../../support/openflow-dissect.ts";
+import { expectCleanRecording } from "./of-recording.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "./of-switch.ts";
 
 const PEER = fileURLToPath(new URL("./meter-peer.py", import.meta.url));
@@ -244,9 +245,7 @@ describe("meters through ovs-ofctl", () => {
 describe("the OpenFlow bytes of this file", () => {
   it("tshark dissects every one exchanged above (METER_MOD and the meter MULTIPART replies): zero malformed", async () => {
     const rec = await (sw as OfSwitch).dissect();
-    expect(rec.dropped).toBe(0);
-    expect(openflowProblems(rec.tcp)).toEqual([]);
-    expect(openflowProblems(rec.unix)).toEqual([]);
+    expectCleanRecording(rec);
     const seen = (t: number) => (countTypes(rec.tcp).get(t) ?? 0) + (countTypes(rec.unix).get(t) ?? 0);
     for (const t of [29, 19]) expect({ type: t, seen: seen(t) > 0 }).toEqual({ type: t, seen: true });
   });

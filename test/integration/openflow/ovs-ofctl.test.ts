@@ -19,9 +19,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetLab, PYTHON, requireTools, type VethNs } from "../../support/netns.ts";
-import { countTypes, openflowProblems } from "../../support/openflow-dissect.ts";
+import { countTypes } from "../../support/openflow-dissect.ts";
 import { spawnDaemon } from "../daemon/daemon-process.ts";
 import { frame, sniff } from "../ports/frame-peer.ts";
+import { expectCleanRecording } from "./of-recording.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "./of-switch.ts";
 
 const lab = new NetLab();
@@ -150,9 +151,7 @@ describe("ovs-ofctl against wasmvs", () => {
 
   it("tshark dissects every OpenFlow byte exchanged above: zero malformed", async () => {
     const rec = await s().dissect();
-    expect(rec.dropped).toBe(0);
-    expect(openflowProblems(rec.tcp)).toEqual([]);
-    expect(openflowProblems(rec.unix)).toEqual([]);
+    expectCleanRecording(rec);
     const n = (m: Map<number, number>) => [...m.values()].reduce((a, c) => a + c, 0);
     expect(n(countTypes(rec.unix))).toBe(rec.unixMessages);
     // FEATURES_REPLY, FLOW_MOD, MULTIPART_REPLY and PACKET_OUT over both transports
