@@ -37,10 +37,11 @@ const BATCH = 4000;
 const BARRIER_XID_BASE = 0xf000_0000;
 /** Fixtures whose valid mutants make replies of hundreds of KB each (254 tables' features). */
 const HEAVY = /^multipart-table-features-(request|reply)/;
-/** Echo requests of the side bridge's ping every PING_INTERVAL_S that may go unanswered: the
- *  fuzz keeps the control plane's thread busy, but the side bridge's echoes ride megaflows in
- *  the datapath worker, which the fuzzed bridge's FLOW_MODs do not touch; what is allowed is
- *  the odd echo of a machine shared with other work (2 cores), not a pause of the forwarding. */
+/** Echo requests of the side bridge's ping every PING_INTERVAL_S that may go unanswered (0.2%):
+ *  the fuzz keeps the control plane's thread busy, while the side bridge's echoes, once its
+ *  megaflows are in, are handled by the datapath worker alone; what is allowed is the odd echo
+ *  of a machine shared with other work (2 cores), not a pause of the forwarding. Measured: none
+ *  lost (below). */
 const PING_INTERVAL_S = 0.02;
 const PING_LOSS_TOLERANCE = 0.002;
 /** The longest time without an echo reply. Measured: 3,543 echoes over the 98 s run, none
