@@ -148,6 +148,19 @@ function isErrorWithTruncatedRequest(s: DissectedSegment): boolean {
 }
 
 /**
+ * A segment wholly inside one message that tshark reassembled, though it left the segment's
+ * tcp.reassembled_in empty: tshark 4.0 does so now and then for the middle segment of a message
+ * spread over three segments (60 KB segments of 64 KB multipart replies: seen twice in about
+ * fifteen runs of the table-features and flow-cli tests). tshark still says so in the Info
+ * column. That its bytes do belong to a whole message
+ * is checked apart: the recording tests rebuild each stream and cut it into messages, with no
+ * gap and nothing left over (test/support/openflow-roundtrip.ts).
+ */
+function isUnattributedMiddleSegment(s: DissectedSegment): boolean {
+  return s.types.length === 0 && s.info.endsWith("[TCP segment of a reassembled PDU]");
+}
+
+/**
  * Segments that break the rule: malformed, with an expert error, or with bytes not dissected as
  * OpenFlow (a retransmission repeats bytes already dissected; it only must not be malformed).
  */
@@ -157,7 +170,11 @@ export function openflowProblems(segments: DissectedSegment[]): DissectedSegment
       !isErrorWithTruncatedRequest(s) &&
       (s.malformed ||
         s.severities.some((v) => v >= SEVERITY_ERROR) ||
-        (s.types.length === 0 && s.v10Types.length === 0 && s.reassembledIn === null && !s.retransmission)),
+        (s.types.length === 0 &&
+          s.v10Types.length === 0 &&
+          s.reassembledIn === null &&
+          !s.retransmission &&
+          !isUnattributedMiddleSegment(s))),
   );
 }
 

@@ -2,7 +2,9 @@
 // packet-ins from real traffic (a namespace pinging through a system port, `actions=CONTROLLER`)
 // go only to the master; the slave's FLOW_MOD is refused BAD_REQUEST/IS_SLAVE; a stale
 // generation id is refused ROLE_REQUEST_FAILED/STALE; SET_ASYNC masks then turn the delivery
-// around (the slave asks for ACTION packet-ins, the master for none).
+// around (the slave asks for ACTION packet-ins, the master for none). Every OpenFlow byte (both
+// controllers' connections, ovs-ofctl on the passive listener) is recorded and dissected by
+// tshark at the end: zero malformed, each message re-encoded byte for byte.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OFPP } from "../../../openflow/constants.ts";
@@ -12,6 +14,8 @@ import { OFPR } from "../../../openflow/messages/packet-in.ts";
 import { OFPCR_ROLE } from "../../../openflow/messages/role.ts";
 import { NetLab, requireTools, type VethNs } from "../../support/netns.ts";
 import { addAddress, ping } from "../../support/ns-traffic.ts";
+import { countTypes } from "../../support/openflow-dissect.ts";
+import { expectCleanRecording } from "../openflow/of-recording.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "../openflow/of-switch.ts";
 import { type TsConnection, TsController } from "../openflow/ts-controller.ts";
 import { rest } from "./rest.ts";
@@ -24,13 +28,14 @@ let c1: TsConnection;
 let c2: TsConnection;
 
 beforeAll(async () => {
-  requireTools("ip", "ping", OVS_OFCTL);
+  requireTools("ip", "ping", OVS_OFCTL, "dumpcap", "tshark");
   try {
     a = lab.addVethNs("ra");
     addAddress(a.ns, a.peer, "10.200.41.1/24");
-    sw = await OfSwitch.start(lab, "ro");
+    sw = await OfSwitch.start(lab, "ro", { record: true });
     await sw.addPort({ name: a.host, type: "system", ofport: 3 });
     for (let i = 0; i < 2; i++) ctls.push(await TsController.listen());
+    await sw.recordAlso(ctls.map((c) => c.port));
     const r = await rest(sw.daemon.url, "PUT", `/bridges/${sw.bridge}/controllers`, {
       targets: ctls.map((c) => `tcp:127.0.0.1:${c.port}`),
     });
@@ -137,5 +142,14 @@ describe("controller roles", () => {
     await c1.waitFor("a packet-in at the slave", (m) => m.kind === "packet-in");
     await flush(c2);
     expect(packetIns(c2)).toHaveLength(before);
+  }, 60_000);
+
+  it("tshark dissects every OpenFlow byte exchanged above: zero malformed", async () => {
+    for (const c of ctls) await c.close();
+    const rec = await (sw as OfSwitch).dissect();
+    expectCleanRecording(rec);
+    // ROLE_REQUEST/REPLY (24/25), SET_ASYNC (28) and PACKET_IN (10) on the controllers' connections
+    for (const t of [24, 25, 28, 10])
+      expect({ t, n: countTypes(rec.controllers).get(t) ?? 0 }).not.toEqual({ t, n: 0 });
   }, 60_000);
 });

@@ -9,9 +9,10 @@
 // `ovs-ofctl add-flows` and with `wasmvs flow add --file` give identical tables; a 1,000-line
 // add-flows file goes in whole; a file with a bad line (syntax, or refused by the switch)
 // changes nothing; a `wasmvs flow del` of a send_flow_rem flow reaches a controller
-// (`ovs-ofctl monitor`) as FLOW_REMOVED.
+// (`ovs-ofctl monitor`) as FLOW_REMOVED. Every OpenFlow byte (ovs-ofctl, the monitor) is
+// recorded and dissected by tshark at the end: zero malformed, each message re-encoded byte for
+// byte.
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,7 +23,8 @@ import { runCli } from "../../../src/cli/program.ts";
 import { addFlowSpec } from "../../openflow/arbitraries/flow-lines.ts";
 import { NetLab, requireTools, type VethNs } from "../../support/netns.ts";
 import { addAddress, ping } from "../../support/ns-traffic.ts";
-import { pollUntil } from "../../support/switch-daemon.ts";
+import { OfMonitor } from "./of-monitor.ts";
+import { expectCleanRecording } from "./of-recording.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "./of-switch.ts";
 
 const lab = new NetLab();
@@ -30,19 +32,19 @@ let sw: OfSwitch | undefined;
 let a: VethNs;
 let b: VethNs;
 let dir: string;
-let monitor: ChildProcess | undefined;
+let monitor: OfMonitor | undefined;
 const A_IP = "10.200.41.1";
 const B_IP = "10.200.41.2";
 
 beforeAll(async () => {
-  requireTools("ip", "ping", OVS_OFCTL);
+  requireTools("ip", "ping", OVS_OFCTL, "dumpcap", "tshark");
   dir = mkdtempSync(join(tmpdir(), "wasmvs-flowcli-"));
   try {
     a = lab.addVethNs("a");
     b = lab.addVethNs("b");
     addAddress(a.ns, a.peer, `${A_IP}/24`);
     addAddress(b.ns, b.peer, `${B_IP}/24`);
-    sw = await OfSwitch.start(lab, "fc");
+    sw = await OfSwitch.start(lab, "fc", { record: true });
     await sw.addPort({ name: a.host, type: "system", ofport: 1 });
     await sw.addPort({ name: b.host, type: "system", ofport: 2 });
   } catch (e) {
@@ -53,7 +55,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  monitor?.kill("SIGKILL");
+  monitor?.stop();
   await stopOfSwitch(sw);
   lab.cleanup();
   rmSync(dir, { recursive: true, force: true });
@@ -162,28 +164,12 @@ describe("wasmvs flow", () => {
   }, 60_000);
 
   it("`flow del` of a send_flow_rem flow reaches a connected controller as FLOW_REMOVED", async () => {
-    let out = "";
-    monitor = spawn("stdbuf", ["-oL", OVS_OFCTL, "-O", "OpenFlow13", "monitor", s().unix], {
-      env: { ...process.env, OVS_RUNDIR: dir },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    monitor.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    monitor.stderr?.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    // Until the monitor is connected, a removal goes nowhere: repeat add + del until one arrives.
-    await pollUntil(
-      "a FLOW_REMOVED printed by ovs-ofctl monitor",
-      async () => {
-        await wasmvs("flow", "add", s().bridge, "table=9,cookie=0x77,send_flow_rem,priority=9,udp,actions=drop");
-        await wasmvs("flow", "del", s().bridge, "table=9,udp");
-        return out;
-      },
-      (o) => /OFPT_FLOW_REMOVED/.test(o),
-    );
-    const line = out.split("\n").find((l) => l.includes("OFPT_FLOW_REMOVED")) as string;
+    // Connected and configured once start resolves: a FLOW_REMOVED before its GET_CONFIG_REPLY
+    // would make ovs-ofctl monitor exit ("bad reply to config request").
+    monitor = await OfMonitor.start(s().unix, () => s().connections());
+    await wasmvs("flow", "add", s().bridge, "table=9,cookie=0x77,send_flow_rem,priority=9,udp,actions=drop");
+    await wasmvs("flow", "del", s().bridge, "table=9,udp");
+    const line = await monitor.waitFor("OFPT_FLOW_REMOVED", () => true);
     expect(line).toMatch(/priority=9,udp reason=delete table_id=9 cookie:0x77/);
   }, 30_000);
 
@@ -208,6 +194,11 @@ describe("wasmvs flow", () => {
     expect(usage.code).toBe(2);
     expect(usage.err).toMatch(/either a flow or --file/);
   }, 30_000);
+
+  it("tshark dissects every OpenFlow byte exchanged above: zero malformed", async () => {
+    monitor?.stop();
+    expectCleanRecording(await s().dissect());
+  }, 60_000);
 });
 
 /** `spec` without meter instructions and group actions (which need a group/meter to exist). */

@@ -9,12 +9,16 @@
 // counted) once the pings stop; a hard timeout ends a rule regardless of traffic (reason hard);
 // a rule without send_flow_rem expires silently; del-flows reports reason delete.
 // How: two namespaces on veth `system` ports (ofports 1 and 2), 10.200.1.0/24 with static ARP.
+// Every OpenFlow byte (ovs-ofctl over TCP, the monitor over punix) is recorded and dissected by
+// tshark at the end: zero malformed, each message re-encoded byte for byte.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetLab, requireTools, type VethNs } from "../../support/netns.ts";
 import { addAddress, macOf, ping, staticNeighbour } from "../../support/ns-traffic.ts";
+import { countTypes } from "../../support/openflow-dissect.ts";
 import { pollUntil } from "../../support/switch-daemon.ts";
 import { OfMonitor } from "./of-monitor.ts";
+import { expectCleanRecording } from "./of-recording.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "./of-switch.ts";
 
 const lab = new NetLab();
@@ -26,7 +30,7 @@ const A_IP = "10.200.1.1";
 const B_IP = "10.200.1.2";
 
 beforeAll(async () => {
-  requireTools("ip", "ping", "stdbuf", OVS_OFCTL);
+  requireTools("ip", "ping", "stdbuf", OVS_OFCTL, "dumpcap", "tshark");
   try {
     a = lab.addVethNs("ta");
     b = lab.addVethNs("tb");
@@ -34,7 +38,7 @@ beforeAll(async () => {
     addAddress(b.ns, b.peer, `${B_IP}/24`);
     staticNeighbour(a.ns, a.peer, B_IP, macOf(lab, b.ns, b.peer));
     staticNeighbour(b.ns, b.peer, A_IP, macOf(lab, a.ns, a.peer));
-    sw = await OfSwitch.start(lab, "to");
+    sw = await OfSwitch.start(lab, "to", { record: true });
     await sw.addPort({ name: a.host, type: "system", ofport: 1 });
     await sw.addPort({ name: b.host, type: "system", ofport: 2 });
     const s = sw;
@@ -139,4 +143,11 @@ describe("rule timeouts on the running switch", () => {
     expect(fr).toMatch(/reason=delete/);
     expect(m.messages("OFPT_FLOW_REMOVED").filter((x) => x.includes("cookie:0x42"))).toEqual([]);
   });
+
+  it("tshark dissects every OpenFlow byte exchanged above: zero malformed", async () => {
+    mon?.stop();
+    const rec = await (sw as OfSwitch).dissect();
+    expectCleanRecording(rec);
+    expect(countTypes(rec.unix).get(11) ?? 0).toBeGreaterThanOrEqual(5); // the FLOW_REMOVEDs
+  }, 60_000);
 });

@@ -9,7 +9,9 @@
 //   REST and waits until the datapath attached it; parseDumpFlows turns dump-flows output into
 //   comparable records (durations and counters dropped). With `{ record: true }` every OpenFlow
 //   byte is kept for tshark (of-recording.ts): `unix` is then a recording proxy in front of the
-//   punix socket, and `dissect()` stops the recording and returns what tshark made of it.
+//   punix socket, `recordAlso(ports)` adds the ports of controllers the switch dials, and
+//   `dissect()` stops the recording and returns what tshark (and the codec's round trip) made
+//   of it.
 // Invariants: every daemon started here is stopped by stop() or by killAllDaemons().
 
 import { execFile } from "node:child_process";
@@ -139,9 +141,10 @@ export class OfSwitch {
     return parseDumpFlows(await this.ofctl("dump-flows", target));
   }
 
-  /** Adds a port over REST and waits until the datapath attached it. */
-  async addPort(port: Record<string, unknown>): Promise<void> {
-    const res = await fetch(`${this.daemon.url}/v1/bridges/${this.bridge}/ports`, {
+  /** Adds a port (to `bridge`, the default bridge unless named) over REST and waits until the
+   *  datapath attached it. */
+  async addPort(port: Record<string, unknown>, bridge = this.bridge): Promise<void> {
+    const res = await fetch(`${this.daemon.url}/v1/bridges/${bridge}/ports`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(port),
@@ -149,10 +152,26 @@ export class OfSwitch {
     if (!res.ok) throw new Error(`adding port ${JSON.stringify(port)}: ${res.status} ${await res.text()}`);
     await pollUntil(
       `port ${port.name} attached`,
-      () => fetch(`${this.daemon.url}/v1/bridges/${this.bridge}/ports/${port.name}/stats`).then((r) => r.status),
+      () => fetch(`${this.daemon.url}/v1/bridges/${bridge}/ports/${port.name}/stats`).then((r) => r.status),
       (s) => s === 200,
       15_000,
     );
+  }
+
+  /** Records the TCP `ports` too (controllers this switch dials; start with `{ record: true }`). */
+  recordAlso(ports: number[]): Promise<void> {
+    if (!this.recording) throw new Error("this switch was started without { record: true }");
+    return this.recording.alsoCapture(ports);
+  }
+
+  /** Creates another bridge in the daemon over REST (standalone: NORMAL, unless `failMode`). */
+  async addBridge(name: string, failMode = "standalone"): Promise<void> {
+    const res = await fetch(`${this.daemon.url}/v1/bridges`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name, failMode }),
+    });
+    if (res.status !== 201) throw new Error(`creating bridge ${name}: ${res.status} ${await res.text()}`);
   }
 
   /** Stops the recording (start with `{ record: true }`) and returns tshark's dissection. */

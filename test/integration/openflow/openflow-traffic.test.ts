@@ -8,12 +8,15 @@
 // direction, added with `ovs-ofctl --strict add-flow` (which waits for a BARRIER_REPLY), the
 // very next echo requests are dropped although megaflows were carrying that traffic a moment
 // before — the barrier is only answered once no stale megaflow can handle a packet.
-// How: real ping between the namespaces (static addresses), ovs-ofctl as the controller.
+// How: real ping between the namespaces (static addresses), ovs-ofctl as the controller. Every
+// OpenFlow byte is recorded and dissected by tshark at the end: zero malformed, each message
+// re-encoded byte for byte.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetLab, requireTools, type VethNs } from "../../support/netns.ts";
 import { addAddress, ping } from "../../support/ns-traffic.ts";
 import { pollUntil } from "../../support/switch-daemon.ts";
+import { expectCleanRecording } from "./of-recording.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "./of-switch.ts";
 
 const lab = new NetLab();
@@ -24,13 +27,13 @@ const A_IP = "10.77.0.1";
 const B_IP = "10.77.0.2";
 
 beforeAll(async () => {
-  requireTools("ip", "ping", OVS_OFCTL);
+  requireTools("ip", "ping", OVS_OFCTL, "dumpcap", "tshark");
   try {
     a = lab.addVethNs("a");
     b = lab.addVethNs("b");
     addAddress(a.ns, a.peer, `${A_IP}/24`);
     addAddress(b.ns, b.peer, `${B_IP}/24`);
-    sw = await OfSwitch.start(lab, "ot");
+    sw = await OfSwitch.start(lab, "ot", { record: true });
     await sw.addPort({ name: a.host, type: "system", ofport: 1 });
     await sw.addPort({ name: b.host, type: "system", ofport: 2 });
   } catch (e) {
@@ -91,4 +94,8 @@ describe("traffic follows OpenFlow flows", () => {
     const back = await pingAB(5);
     expect(back.received, back.output).toBe(5);
   });
+
+  it("tshark dissects every OpenFlow byte exchanged above: zero malformed", async () => {
+    expectCleanRecording(await s().dissect());
+  }, 60_000);
 });

@@ -19,9 +19,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetLab, PYTHON, requireTools, type VethNs } from "../../support/netns.ts";
-import { countTypes, openflowProblems } from "../../support/openflow-dissect.ts";
+import { countTypes } from "../../support/openflow-dissect.ts";
 import { spawnDaemon } from "../daemon/daemon-process.ts";
 import { frame, sniff } from "../ports/frame-peer.ts";
+import { expectCleanRecording } from "./of-recording.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "./of-switch.ts";
 
 const lab = new NetLab();
@@ -109,6 +110,34 @@ describe("ovs-ofctl against wasmvs", () => {
     });
   }
 
+  // The rest of the command list, over both targets (groups.test.ts, meters.test.ts and
+  // ports-daemon.test.ts take each further with traffic, over TCP).
+  for (const via of ["tcp", "unix"] as const) {
+    it(`dump-tables, dump-ports, dump-ports-desc, groups and meters over ${via}`, async () => {
+      const t = s()[via];
+      const tables = await s().ofctl("dump-tables", t);
+      expect(tables).toMatch(/table 0:\s+active=1/);
+      expect(tables).toMatch(/tables 2\.\.\.253: ditto/);
+      const ports = await s().ofctl("dump-ports", t);
+      expect(ports).toMatch(/OFPST_PORT reply \(OF1\.3\).*: 2 ports/);
+      expect(ports).toMatch(/port {2}1: rx pkts=\d+, bytes=\d+, drop=\d+, errs=\d+/);
+      expect(ports).toMatch(/port {2}2: rx pkts=\d+/);
+      const desc = await s().ofctl("dump-ports-desc", t);
+      expect(desc).toMatch(new RegExp(` 1\\(${a.host}\\): addr:[0-9a-f:]{17}`));
+      expect(desc).toMatch(new RegExp(` 2\\(${b.host}\\): addr:[0-9a-f:]{17}`));
+
+      await s().ofctl("add-group", t, "group_id=7,type=all,bucket=output:1,bucket=output:2");
+      expect(await s().ofctl("dump-groups", t)).toMatch(/group_id=7,type=all,bucket=.*output:1,bucket=.*output:2/);
+      await s().ofctl("del-groups", t, "group_id=7");
+      expect(await s().ofctl("dump-groups", t)).not.toContain("group_id=7");
+
+      await s().ofctl("add-meter", t, "meter=3,pktps,band=type=drop,rate=100");
+      expect(await s().ofctl("dump-meters", t)).toMatch(/meter=3 pktps bands=\s*type=drop rate=100/);
+      await s().ofctl("del-meter", t, "meter=3");
+      expect(await s().ofctl("dump-meters", t)).not.toContain("meter=3");
+    });
+  }
+
   it("an invalid FLOW_MOD is refused with an OFPT_ERROR and changes nothing", async () => {
     const before = await s().dumpFlows();
     // Table 254 is not one of ours (0..253): FLOW_MOD_FAILED/BAD_TABLE_ID.
@@ -118,16 +147,18 @@ describe("ovs-ofctl against wasmvs", () => {
     expect(await s().dumpFlows()).toEqual(before);
   });
 
-  it("packet-out sends the frame where its actions say, from CONTROLLER and from a port", async () => {
-    for (const [inPort, fill] of [
-      ["controller", 1],
-      ["1", 2],
+  it("packet-out sends the frame where its actions say, from CONTROLLER and from a port, over both", async () => {
+    for (const [inPort, fill, via] of [
+      ["controller", 1, "tcp"],
+      ["1", 2, "tcp"],
+      ["controller", 3, "unix"],
+      ["1", 4, "unix"],
     ] as const) {
       const f = frame({ dst: "02:77:76:73:00:0b", fill });
       const sniffer = sniff(b.ns, b.peer, 1, 5);
       await sniffer.ready;
       const hex = Buffer.from(f).toString("hex");
-      await s().ofctl("packet-out", s().tcp, `in_port=${inPort},packet=${hex},actions=output:2`);
+      await s().ofctl("packet-out", s()[via], `in_port=${inPort},packet=${hex},actions=output:2`);
       const got = await sniffer.frames;
       expect(got).toHaveLength(1);
       expect(Buffer.from(got[0]).toString("hex")).toBe(hex);
@@ -150,14 +181,12 @@ describe("ovs-ofctl against wasmvs", () => {
 
   it("tshark dissects every OpenFlow byte exchanged above: zero malformed", async () => {
     const rec = await s().dissect();
-    expect(rec.dropped).toBe(0);
-    expect(openflowProblems(rec.tcp)).toEqual([]);
-    expect(openflowProblems(rec.unix)).toEqual([]);
+    expectCleanRecording(rec);
     const n = (m: Map<number, number>) => [...m.values()].reduce((a, c) => a + c, 0);
     expect(n(countTypes(rec.unix))).toBe(rec.unixMessages);
-    // FEATURES_REPLY, FLOW_MOD, MULTIPART_REPLY and PACKET_OUT over both transports
+    // FEATURES_REPLY, FLOW_MOD, GROUP_MOD, MULTIPART_REPLY and METER_MOD over both transports
     for (const segs of [rec.tcp, rec.unix])
-      for (const t of [6, 14, 19]) expect(countTypes(segs).get(t) ?? 0).toBeGreaterThan(0);
-    expect(countTypes(rec.tcp).get(13) ?? 0).toBeGreaterThan(0);
+      for (const t of [6, 14, 15, 19, 29]) expect(countTypes(segs).get(t) ?? 0).toBeGreaterThan(0);
+    for (const segs of [rec.tcp, rec.unix]) expect(countTypes(segs).get(13) ?? 0).toBeGreaterThan(0);
   });
 });

@@ -1,7 +1,9 @@
 // PACKET_IN end to end through the running daemon: a frame received on a `system` port hits an
 // `actions=CONTROLLER:65535` flow, the fast path sends it up as a userspace upcall, ofproto
 // turns it into OFPT_PACKET_IN, and a real controller (`ovs-ofctl monitor` on the bridge's
-// punix socket) prints it with the right in_port, reason and length.
+// punix socket) prints it with the right in_port, reason and length. Every OpenFlow byte is
+// recorded and dissected by tshark at the end: zero malformed, each message re-encoded byte for
+// byte.
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,7 +12,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetLab, requireTools, type VethNs } from "../../support/netns.ts";
 import { addAddress, ping } from "../../support/ns-traffic.ts";
+import { countTypes } from "../../support/openflow-dissect.ts";
 import { pollUntil } from "../../support/switch-daemon.ts";
+import { expectCleanRecording } from "./of-recording.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "./of-switch.ts";
 
 const lab = new NetLab();
@@ -21,11 +25,11 @@ const runDir = mkdtempSync(join(tmpdir(), "wvs-pin-"));
 let monitorOut = "";
 
 beforeAll(async () => {
-  requireTools("ip", "ping", OVS_OFCTL);
+  requireTools("ip", "ping", OVS_OFCTL, "dumpcap", "tshark");
   try {
     a = lab.addVethNs("pa");
     addAddress(a.ns, a.peer, "10.78.0.1/24");
-    sw = await OfSwitch.start(lab, "pi");
+    sw = await OfSwitch.start(lab, "pi", { record: true });
     await sw.addPort({ name: a.host, type: "system", ofport: 5 });
   } catch (e) {
     await stopOfSwitch(sw);
@@ -73,4 +77,11 @@ describe("PACKET_IN from the running switch", () => {
     expect(Number(m?.[1])).toBeGreaterThanOrEqual(42);
     expect(Number(m?.[2])).toBe(Number(m?.[1]));
   });
+
+  it("tshark dissects every OpenFlow byte exchanged above: zero malformed", async () => {
+    monitor?.kill("SIGKILL");
+    const rec = await (sw as OfSwitch).dissect();
+    expectCleanRecording(rec);
+    expect(countTypes(rec.unix).get(10) ?? 0).toBeGreaterThan(0); // the PACKET_INs
+  }, 60_000);
 });

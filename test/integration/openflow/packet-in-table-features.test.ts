@@ -6,11 +6,15 @@
 // bridge's ofport of the datapath in_port, data cut to the action's max_len and (NO_MATCH) the
 // connection's miss_send_len; a TTL upcall becomes reason INVALID_TTL; with no connection they
 // are counted as dropped. (2) The running daemon answers dump-table-features (254 tables, split
-// over several replies) and `show` without --no-names.
+// over several replies) and `show` without --no-names, over its passive TCP listener and over
+// its punix socket.
 // How: (1) runs Ofproto and OfConnections in this process over a punix socket (the daemon's
 // datapath→ofproto upcall wiring lives in src/bridge/live-dataplane.ts) and feeds
 // onActionUpcall what the datapath would send up; `ovs-ofctl monitor` is the controller.
-// (2) spawns the daemon (of-switch.ts) with two ports in namespaces.
+// (2) spawns the daemon (of-switch.ts) with a port in a namespace. Both parts record every
+// OpenFlow byte (of-recording.ts: a recording proxy in front of the punix socket, dumpcap on the
+// TCP listener) and end with tshark's dissection of it: zero malformed, and each message
+// re-encoded byte for byte by openflow/message.ts.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -25,7 +29,9 @@ import type { OfBridge } from "../../../src/ofproto/of-handlers/handler-context.
 import { Ofproto, UPCALL_ACTION, UPCALL_TTL } from "../../../src/ofproto/ofproto.ts";
 import { PACKET_IN_REASON } from "../../../src/ofproto/xlate/controller-userdata.ts";
 import { NetLab, PYTHON, requireTools, type VethNs } from "../../support/netns.ts";
+import { countTypes } from "../../support/openflow-dissect.ts";
 import { pollUntil } from "../../support/switch-daemon.ts";
+import { expectCleanRecording, OfRecording } from "./of-recording.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "./of-switch.ts";
 
 const OFPP_LOCAL = 0xfffffffe;
@@ -86,10 +92,11 @@ describe("PACKET_IN to every connection of the bridge (in-process ofproto + OfCo
   let dir: string;
   let ofproto: Ofproto;
   let conns: OfConnections;
+  let rec: OfRecording | undefined;
   const monitors: Monitor[] = [];
 
   beforeAll(async () => {
-    requireTools(OVS_OFCTL);
+    requireTools(OVS_OFCTL, "tshark");
     dir = mkdtempSync(join(tmpdir(), "wasmvs-pi-"));
     ofproto = new Ofproto();
     ofproto.addBridge(name, 300, 1000);
@@ -112,10 +119,12 @@ describe("PACKET_IN to every connection of the bridge (in-process ofproto + OfCo
     };
     conns = new OfConnections({ runDir: dir, bridgeOf: () => bridge, logger: pino({ level: "silent" }) });
     await conns.addBridge(name);
+    rec = await OfRecording.start(dir, undefined, join(dir, `${name}.mgmt`));
   });
 
   afterAll(async () => {
     for (const m of monitors) m.child.kill("SIGKILL");
+    await rec?.stop();
     await conns?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -131,7 +140,7 @@ describe("PACKET_IN to every connection of the bridge (in-process ofproto + OfCo
   });
 
   it("ACTION, NO_MATCH and INVALID_TTL packet-ins reach two monitors with in_port, table, cookie, lengths", async () => {
-    const target = `unix:${join(dir, `${name}.mgmt`)}`;
+    const target = (rec as OfRecording).unixTarget; // the recording proxy in front of the punix socket
     // Monitor 1 asks for miss_send_len 65534, monitor 2 for 100: NO_MATCH data differ.
     monitors.push(startMonitor(target, 65534, dir), startMonitor(target, 100, dir));
     const br = ofproto.bridges.get(name);
@@ -144,6 +153,14 @@ describe("PACKET_IN to every connection of the bridge (in-process ofproto + OfCo
     });
     const cut = br.controller.encode({ reason: PACKET_IN_REASON.ACTION, tableId: 0, cookie: 0x7n, maxLen: 64 });
     const miss = br.controller.encode({ reason: PACKET_IN_REASON.NO_MATCH, tableId: 5, cookie: 0n, maxLen: 0xffff });
+    // ovs-ofctl monitor takes any message other than the GET_CONFIG_REPLY it waits for after its
+    // HELLO as a "bad reply to config request" and exits: no packet-in before both have theirs.
+    await pollUntil(
+      "both monitors configured (HELLO and GET_CONFIG_REPLY received)",
+      () => (rec as OfRecording).unixExchanges().map((c) => c.toClient),
+      (n) => n.length === 2 && n.every((x) => x >= 2),
+      15_000,
+    );
     // Each monitor has seen one ACTION packet-in once it is connected and configured.
     await pollUntil(
       "both monitors receive packet-ins",
@@ -179,6 +196,17 @@ describe("PACKET_IN to every connection of the bridge (in-process ofproto + OfCo
       expect(rest[2]).toMatch(/total_len=200 in_port=7 \(via invalid_ttl\) data_len=200/);
     });
   }, 40_000);
+
+  it("tshark dissects every byte the monitors exchanged: zero malformed", async () => {
+    const exited = monitors.map((m) => new Promise((r) => m.child.once("close", r)));
+    for (const m of monitors) m.child.kill("SIGTERM");
+    await Promise.all(exited);
+    const r = await (rec as OfRecording).finish();
+    expectCleanRecording(r);
+    // PACKET_IN (10) of every reason, SET_CONFIG (9) from each monitor
+    expect(countTypes(r.unix).get(10) ?? 0).toBeGreaterThanOrEqual(8);
+    expect(countTypes(r.unix).get(9) ?? 0).toBeGreaterThanOrEqual(2);
+  }, 60_000);
 });
 
 describe("TABLE_FEATURES and show on the running daemon", () => {
@@ -187,10 +215,10 @@ describe("TABLE_FEATURES and show on the running daemon", () => {
   let a: VethNs;
 
   beforeAll(async () => {
-    requireTools("ip", PYTHON, OVS_OFCTL);
+    requireTools("ip", PYTHON, OVS_OFCTL, "dumpcap", "tshark");
     try {
       a = lab.addVethNs("a");
-      sw = await OfSwitch.start(lab, "tf");
+      sw = await OfSwitch.start(lab, "tf", { record: true });
       await sw.addPort({ name: a.host, type: "system", ofport: 1 });
     } catch (e) {
       await stopOfSwitch(sw);
@@ -204,22 +232,31 @@ describe("TABLE_FEATURES and show on the running daemon", () => {
     lab.cleanup();
   });
 
-  it("dump-table-features describes 254 tables with our instructions, actions and fields", async () => {
-    const out = await ofctl("dump-table-features", (sw as OfSwitch).unix);
-    expect(out).toMatch(/table 0 \("table 0"\)/);
-    expect(out).toMatch(/table 253 \("table 253"\)/);
-    expect(out).not.toMatch(/table 254/);
-    expect(out).toMatch(/instructions: meter apply_actions clear_actions write_actions write_metadata goto_table/);
-    expect(out).toMatch(/next tables: 1-253/);
-    expect(out.match(/^ {2}table \d+ \("table \d+"\)/gm)?.length).toBe(254);
-    expect(out).toMatch(/actions: output group set_field strip_vlan push_vlan mod_nw_ttl dec_ttl set_queue/);
-    expect(out).toMatch(/supported on Set-Field: .*eth_\{src,dst\}.*tcp_\{src,dst\}/);
-    expect(out).toMatch(/arbitrary mask: .*metadata eth_\{src,dst\} vlan_vid ip_\{src,dst\}/);
-  });
+  for (const via of ["tcp", "unix"] as const)
+    it(`dump-table-features over ${via} describes 254 tables with our instructions, actions and fields`, async () => {
+      const out = await ofctl("dump-table-features", (sw as OfSwitch)[via]);
+      expect(out).toMatch(/table 0 \("table 0"\)/);
+      expect(out).toMatch(/table 253 \("table 253"\)/);
+      expect(out).not.toMatch(/table 254/);
+      expect(out).toMatch(/instructions: meter apply_actions clear_actions write_actions write_metadata goto_table/);
+      expect(out).toMatch(/next tables: 1-253/);
+      expect(out.match(/^ {2}table \d+ \("table \d+"\)/gm)?.length).toBe(254);
+      expect(out).toMatch(/actions: output group set_field strip_vlan push_vlan mod_nw_ttl dec_ttl set_queue/);
+      expect(out).toMatch(/supported on Set-Field: .*eth_\{src,dst\}.*tcp_\{src,dst\}/);
+      expect(out).toMatch(/arbitrary mask: .*metadata eth_\{src,dst\} vlan_vid ip_\{src,dst\}/);
+    });
 
-  it("show works with port names (no --no-names)", async () => {
-    const out = await ofctl("show", (sw as OfSwitch).unix);
-    expect(out).toMatch(/n_tables:254/);
-    expect(out).toContain(`(${a.host})`);
-  });
+  for (const via of ["tcp", "unix"] as const)
+    it(`show over ${via} works with port names (no --no-names)`, async () => {
+      const out = await ofctl("show", (sw as OfSwitch)[via]);
+      expect(out).toMatch(/n_tables:254/);
+      expect(out).toContain(`(${a.host})`);
+    });
+
+  it("tshark dissects every byte exchanged above: zero malformed", async () => {
+    const r = await (sw as OfSwitch).dissect();
+    expectCleanRecording(r);
+    // TABLE_FEATURES (12) replies: 254 tables take at least 4 MULTIPART_REPLY (19) messages
+    for (const segs of [r.tcp, r.unix]) expect(countTypes(segs).get(19) ?? 0).toBeGreaterThanOrEqual(4);
+  }, 60_000);
 });

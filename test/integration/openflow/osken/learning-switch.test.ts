@@ -6,22 +6,21 @@
 // app as a PACKET_IN (reason NO_MATCH, table 0, in_port in the match) with the whole frame; its
 // PACKET_OUTs (FLOOD, or the learned port) deliver ARP and the first echoes; the flows it
 // installs (in_port, eth_src, eth_dst → output) then carry the traffic in the fast path, and
-// their counters move. Every OpenFlow byte between os-ken and wasmvs is captured on lo and
-// dissected by tshark with zero malformed segments; the FLOW_MODs on the wire are exactly the
+// their counters move. Every OpenFlow byte between os-ken and wasmvs, and between ovs-ofctl and
+// the passive listener, is captured on lo and dissected by tshark with zero malformed segments
+// (and re-encoded byte for byte by openflow/message.ts); the FLOW_MODs on the wire are exactly the
 // table-miss plus one per flow the app says it added.
 // How: the real osken-manager (python3-os-ken) listens; the switch dials it (an active tcp:
 //   controller set with PUT /v1/bridges/{bridge}/controllers); ovs-ofctl reads the tables over
 //   the switch's passive listener; hosts are namespaces on veth `system` ports.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetLab, requireTools, type VethNs } from "../../../support/netns.ts";
 import { addAddress, macOf, ping } from "../../../support/ns-traffic.ts";
-import { countTypes, dissectOpenflow, LoCapture, openflowProblems } from "../../../support/openflow-dissect.ts";
+import { countTypes } from "../../../support/openflow-dissect.ts";
 import { pollUntil } from "../../../support/switch-daemon.ts";
 import { rest } from "../../controllers/rest.ts";
+import { expectCleanRecording } from "../of-recording.ts";
 import { OfSwitch, OVS_OFCTL, stopOfSwitch } from "../of-switch.ts";
 import { killAllOsKen, OSKEN_MANAGER, OsKen } from "./osken-manager.ts";
 
@@ -29,8 +28,6 @@ const IP = (i: number) => `10.200.43.${i}`;
 const lab = new NetLab();
 let sw: OfSwitch | undefined;
 let osken: OsKen | undefined;
-let capture: LoCapture | undefined;
-let dir = "";
 let port = 0;
 const hosts: VethNs[] = [];
 const macs: string[] = [];
@@ -38,18 +35,17 @@ const macs: string[] = [];
 beforeAll(async () => {
   requireTools("ip", "ping", OVS_OFCTL, OSKEN_MANAGER, "dumpcap", "tshark");
   try {
-    dir = mkdtempSync(join(tmpdir(), "wasmvs-osken-ls-"));
     for (let i = 1; i <= 3; i++) {
       const h = lab.addVethNs(`l${i}`);
       addAddress(h.ns, h.peer, `${IP(i)}/24`);
       hosts.push(h);
       macs.push(macOf(lab, h.ns, h.peer));
     }
-    sw = await OfSwitch.start(lab, "ls");
+    sw = await OfSwitch.start(lab, "ls", { record: true });
     for (let i = 0; i < 3; i++) await sw.addPort({ name: hosts[i].host, type: "system", ofport: i + 1 });
     osken = await OsKen.start("learning_switch_13.py");
     port = osken.listenPort;
-    capture = await LoCapture.start(join(dir, "osken.pcapng"), [port]);
+    await sw.recordAlso([port]); // the connection the switch dials to os-ken
     // the switch dials os-ken: an active controller target, set over REST
     const put = await rest(sw.daemon.url, "PUT", `/bridges/${sw.bridge}/controllers`, {
       targets: [osken.controllerTarget],
@@ -57,7 +53,6 @@ beforeAll(async () => {
     if (put.status !== 200) throw new Error(`PUT controllers: ${put.status} ${JSON.stringify(put.body)}`);
     await osken.waitFor("CONNECTED");
   } catch (e) {
-    await capture?.stop().catch(() => {});
     await osken?.stop();
     await stopOfSwitch(sw);
     lab.cleanup();
@@ -66,12 +61,10 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await capture?.stop().catch(() => {});
   await osken?.stop();
   killAllOsKen();
   await stopOfSwitch(sw);
   lab.cleanup();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const s = () => sw as OfSwitch;
@@ -136,10 +129,10 @@ describe("os-ken learning switch drives wasmvs", () => {
 
   it("tshark dissects every byte between os-ken and wasmvs: zero malformed", async () => {
     const added = app().events("FLOW_ADDED").length;
-    const stats = await (capture as LoCapture).stop();
-    expect(stats.dropped).toBe(0);
-    const segs = await dissectOpenflow(join(dir, "osken.pcapng"), [port]);
-    expect(openflowProblems(segs)).toEqual([]);
+    const rec = await s().dissect();
+    // os-ken's connection, and ovs-ofctl's on the passive listener (dump-flows)
+    expectCleanRecording(rec);
+    const segs = rec.controllers;
     const types = countTypes(segs);
     // HELLO, FEATURES_REPLY, PACKET_IN, PACKET_OUT, FLOW_MOD, BARRIER_REPLY all on the wire
     for (const t of [0, 6, 10, 13, 14, 21]) expect(types.get(t) ?? 0, `type ${t}`).toBeGreaterThan(0);
