@@ -329,6 +329,17 @@ export class Ofproto implements DatapathSink {
     return xlatePipeline(this.xlateEnv(br, learn), PipelineFlow.fromKey(keyBytes, ofInPort));
   }
 
+  /**
+   * translate() for `wasmvs trace`: the same translation, except that CONTROLLER outputs do
+   * not intern their userdata (controller-userdata.ts dryRun: a trace installs nothing, so it
+   * must not grow the table). `generate`: NORMAL learns, as for a real packet.
+   */
+  traceTranslate(br: OfprotoBridge, inPort: number, keyBytes: Uint8Array, generate: boolean): XlateResult {
+    const ofInPort = br.ofPorts.get(inPort) ?? inPort;
+    const env = { ...this.xlateEnv(br, generate), controller: br.controller.dryRun() };
+    return xlatePipeline(env, PipelineFlow.fromKey(keyBytes, ofInPort));
+  }
+
   onMiss(inPort: number, keyBytes: Uint8Array, packet: Uint8Array): void {
     const t0 = this.upcallLatency ? performance.now() : 0;
     this.stats.upcalls++;

@@ -38,7 +38,19 @@ export interface ControllerPacketIn {
   maxLen: number;
 }
 
-export class ControllerUserdata {
+/** What translation needs: the userdata for a CONTROLLER output (undefined: table full). */
+export interface UserdataEncoder {
+  encode(p: ControllerPacketIn): number | undefined;
+}
+
+function userdataOf(p: ControllerPacketIn, handle: number): number {
+  const r = p.reason === PACKET_IN_REASON.ACTION ? 1 : 0;
+  return ((USERDATA_KIND_CONTROLLER << USERDATA_KIND_SHIFT) | (r << 29) | ((p.tableId & 0xff) << 21) | handle) >>> 0;
+}
+
+const pairKey = (p: ControllerPacketIn) => `${p.cookie}/${p.maxLen}`;
+
+export class ControllerUserdata implements UserdataEncoder {
   private readonly entries: Array<{ cookie: bigint; maxLen: number }> = [];
   private readonly index = new Map<string, number>();
 
@@ -47,7 +59,7 @@ export class ControllerUserdata {
   }
 
   encode(p: ControllerPacketIn): number | undefined {
-    const k = `${p.cookie}/${p.maxLen}`;
+    const k = pairKey(p);
     let handle = this.index.get(k);
     if (handle === undefined) {
       if (this.entries.length > HANDLE_MASK) return undefined;
@@ -55,8 +67,28 @@ export class ControllerUserdata {
       this.entries.push({ cookie: p.cookie, maxLen: p.maxLen });
       this.index.set(k, handle);
     }
-    const r = p.reason === PACKET_IN_REASON.ACTION ? 1 : 0;
-    return ((USERDATA_KIND_CONTROLLER << USERDATA_KIND_SHIFT) | (r << 29) | ((p.tableId & 0xff) << 21) | handle) >>> 0;
+    return userdataOf(p, handle);
+  }
+
+  /**
+   * An encoder that interns nothing (`wasmvs trace`): a known pair gets its handle, a new one
+   * the handle encode() would give it next, so the trace shows the userdata a miss would
+   * install — and a trace never grows this table.
+   */
+  dryRun(): UserdataEncoder {
+    const provisional = new Map<string, number>();
+    return {
+      encode: (p) => {
+        const k = pairKey(p);
+        let handle = this.index.get(k) ?? provisional.get(k);
+        if (handle === undefined) {
+          handle = this.entries.length + provisional.size;
+          if (handle > HANDLE_MASK) return undefined;
+          provisional.set(k, handle);
+        }
+        return userdataOf(p, handle);
+      },
+    };
   }
 
   decode(userdata: number): ControllerPacketIn | undefined {

@@ -20,6 +20,10 @@
 //   A packet from an in_port with OFPPC_PORT_DOWN or NO_RECV is dropped before table 0.
 //   A table miss with no table-miss rule drops (OpenFlow 1.3), recorded in the trace; the
 //   action set is not executed then, but outputs already made by apply-actions stand.
+//   In the trace, a table reached by goto_table nests one level under the goto (as
+//   ofproto/trace indents). When NORMAL decided a drop and nothing else sends the packet,
+//   the list is A_DROP with NORMAL's reason (VLAN_MISMATCH, NO_PORTS, ...) so the fast path
+//   counts the drop by reason (one record per packet of that megaflow).
 // Invariants: the result's mask covers every key bit the translation read (soundness: any
 //   packet equal to this one under the mask translates to the same actions); the input flow
 //   is not modified (the walk works on a clone).
@@ -29,7 +33,7 @@ import type { Action } from "../../../openflow/actions/actions.ts";
 import type { Instruction } from "../../../openflow/instructions.ts";
 import { formatMatch } from "../../../openflow/match/match-format.ts";
 import { OFPPC } from "../../../openflow/messages/port.ts";
-import { ActionList, DROP_REASON } from "../../datapath/datapath-actions.ts";
+import { A, ActionList, DROP_REASON } from "../../datapath/datapath-actions.ts";
 import { PRESENT } from "../../datapath/flow-key.ts";
 import type { PipelineFlow } from "../pipeline-flow.ts";
 import { inputBlocked } from "../port-state.ts";
@@ -136,8 +140,11 @@ function runPipeline(ctx: XlateContext, b: Branch, first: number): void {
   let tableId = first;
   let entered = 0;
   let origin: ActionOrigin | undefined;
+  const indent = ctx.indent;
   try {
     for (;;) {
+      // A table reached by goto_table nests under it in the trace (as ofproto/trace does).
+      ctx.indent = indent + entered;
       if (!ctx.enter("table")) return;
       entered++;
       const rule = ctx.env.tables.lookup(tableId, b.flow, ctx.wc);
@@ -163,6 +170,7 @@ function runPipeline(ctx: XlateContext, b: Branch, first: number): void {
     executeActions(ctx, b, ordered, origin as ActionOrigin);
   } finally {
     for (let i = 0; i < entered; i++) ctx.leave("table");
+    ctx.indent = indent;
   }
 }
 
@@ -218,12 +226,27 @@ function runInstructions(
   return next;
 }
 
+/** Record types that send the packet somewhere (or up): a list without any is a drop. */
+const EMITTING = new Set<number>([A.OUTPUT, A.OUTPUT_SET, A.USERSPACE, A.SAMPLE, A.DEC_TTL, A.DROP]);
+
+function emits(list: Uint8Array): boolean {
+  for (let off = 0; off + 4 <= list.length; ) {
+    if (EMITTING.has(list[off] | (list[off + 1] << 8))) return true;
+    off += list[off + 2] | (list[off + 3] << 8) || 4;
+  }
+  return false;
+}
+
 function finish(ctx: XlateContext, b: Branch): XlateResult {
   let actions: Uint8Array;
   if (ctx.failed !== undefined) {
     actions = new ActionList().drop(DROP_REASON.XLATE_FAILED).bytes();
     ctx.trace.add({ kind: "drop", depth: 0, text: "result: drop megaflow (translation failed)" });
   } else {
+    // NORMAL decided a drop and nothing else was emitted: say why, so the fast path counts it.
+    if (ctx.normalDrop !== undefined && ctx.normalDrop !== DROP_REASON.NONE && !emits(ctx.out.bytes())) {
+      ctx.out.drop(ctx.normalDrop);
+    }
     actions = ctx.out.bytes();
     if (actions.length === 0)
       ctx.trace.add({ kind: "drop", depth: 0, text: "result: no outputs, the packet is dropped" });

@@ -16,7 +16,7 @@ import { OfpError } from "../../../openflow/errors.ts";
 import { OFPFC, OFPFF } from "../../../openflow/messages/flow-mod.ts";
 import { type FlowRemovedMessage, OFPRR } from "../../../openflow/messages/flow-removed.ts";
 import { OFPPC } from "../../../openflow/messages/port.ts";
-import { describeActions } from "../../../src/datapath/datapath-actions.ts";
+import { DROP_REASON, describeActions } from "../../../src/datapath/datapath-actions.ts";
 import { createFastPath, type FastPath } from "../../../src/datapath/fastpath-module.ts";
 import type { DatapathRuntime } from "../../../src/datapath/runtime/datapath-runtime.ts";
 import { GONE_DELETED } from "../../../src/datapath/runtime/ring-messages.ts";
@@ -210,10 +210,11 @@ describe("Ofproto port state", () => {
     of.setPortState("br", 3, { linkUp: false });
     expect(brOf(of).portMap.isLive(13)).toBe(false);
     expect(brOf(of).ports.get(3)?.up).toBe(false);
-    // A NORMAL flood from port 1 skips both (NO_FWD, link down): nothing is left to send to.
+    // A NORMAL flood from port 1 skips both (NO_FWD, link down): nothing is left to send to,
+    // a drop the fast path counts by its reason (DROP_REASON.NO_PORTS).
     miss(of, 1, A, "02:00:00:00:00:99");
     const last = rt.installs[rt.installs.length - 1].actions;
-    expect(describeActions(last)).toBe("drop");
+    expect(describeActions(last)).toBe(`drop(${DROP_REASON.NO_PORTS})`);
     of.setPortState("br", 3, { linkUp: true });
     miss(of, 1, A, "02:00:00:00:00:99");
     expect(describeActions(rt.installs[rt.installs.length - 1].actions)).toBe("output:3");
