@@ -34,7 +34,7 @@ const TraceBody = Type.Object(
       Type.String({ maxLength: 4096, description: "flow in ovs-ofctl field syntax: in_port=1,tcp,tp_dst=80" }),
     ),
     packet: Type.Optional(
-      Type.String({ maxLength: 4096, pattern: "^([0-9a-fA-F]{2})*$", description: "a whole Ethernet frame, hex" }),
+      Type.String({ maxLength: 4096, pattern: "^[0-9a-fA-F]*$", description: "a whole Ethernet frame, hex" }),
     ),
     inPort: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: "input port (number or name); with packet" }),
@@ -133,6 +133,12 @@ export const tracePlugin: FastifyPluginAsyncTypebox<{ service: SwitchService; ta
       const target = targets?.(name);
       if (!target) throw ERR_NO_DATAPATH(`bridge "${name}" cannot be traced`);
       const { flow, packet, inPort, generate, names } = req.body;
+      if (packet !== undefined && packet.length % 2 !== 0) {
+        const shown = packet.length > 24 ? `${packet.slice(0, 12)}…${packet.slice(-12)}` : packet;
+        throw ERR_INVALID_TRACE(
+          `packet "${shown}": ${packet.length} hex digits is not a whole number of bytes (truncated?)`,
+        );
+      }
       try {
         const report = await runTrace(target, {
           flow,
