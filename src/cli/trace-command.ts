@@ -19,9 +19,12 @@ import { seg } from "./rest-client.ts";
 
 function hexFrame(text: string): string {
   const hex = text.replace(/[\s:]/g, "");
-  if (!/^[0-9a-fA-F]*$/.test(hex)) throw new UsageError(`--packet: "${text.slice(0, 40)}" is not hex bytes`);
-  if (hex.length % 2 !== 0)
-    throw new UsageError(`--packet: ${hex.length} hex digits is not a whole number of bytes (truncated?)`);
+  const bad = /[^0-9a-fA-F]/.exec(hex);
+  if (bad) throw new UsageError(`--packet "${text.slice(0, 40)}": "${bad[0]}" is not a hex digit`);
+  if (hex.length % 2 !== 0) {
+    const shown = hex.length > 24 ? `${hex.slice(0, 12)}…${hex.slice(-12)}` : hex;
+    throw new UsageError(`--packet "${shown}": ${hex.length} hex digits is not a whole number of bytes (truncated?)`);
+  }
   return hex.toLowerCase();
 }
 

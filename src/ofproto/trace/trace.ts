@@ -139,8 +139,27 @@ function parseFlow(text: string): ReturnType<typeof composeFrame> {
   try {
     return composeFrame(match.filter((o) => o.name !== "opaque") as Parameters<typeof composeFrame>[0]);
   } catch (e) {
-    throw new TraceInputError((e as Error).message);
+    // composeFrame names the OXM field ("ipv4_dst: ..."); say it as the user typed it.
+    const msg = (e as Error).message;
+    const name = /^([a-z0-9_]+):/.exec(msg)?.[1];
+    const typed = name === undefined ? undefined : typedTokens(text).get(name);
+    throw new TraceInputError(typed === undefined ? msg : `${typed}${msg.slice(name?.length)}`);
   }
+}
+
+/** OXM field name → the token of `text` that set it (`nw_dst=10.0.0.0/8` for ipv4_dst). */
+function typedTokens(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const tok of text.split(",")) {
+    const t = tok.trim();
+    if (!t.includes("=")) continue;
+    try {
+      for (const f of parseMatch(t)) if (f.name !== "opaque") out.set(f.name, t);
+    } catch {
+      // a token parseMatch refuses alone was accepted in context: keep the OXM name
+    }
+  }
+  return out;
 }
 
 export async function runTrace(target: TraceTarget, input: TraceInput): Promise<TraceReport> {

@@ -1279,9 +1279,13 @@ describe("wasmvs trace: input errors name the token", () => {
     ["an unknown port", { flow: "in_port=9,ip" }, /in_port=9: no such port on bridge br0/],
     ["an unknown port name", { flow: "in_port=eth7,ip" }, /in_port=eth7: no such port/],
     ["no in_port", { flow: "ip" }, /no in_port/],
-    ["a mask", { flow: "in_port=1,ip,nw_dst=10.0.0.0/8" }, /ipv4_dst: .* exact value, not a mask/],
+    [
+      "a mask",
+      { flow: "in_port=1,ip,nw_dst=10.0.0.0/8" },
+      /^nw_dst=10\.0\.0\.0\/8: a trace flow is one packet; give an exact value, not a mask$/,
+    ],
     ["a missing prerequisite", { flow: "in_port=1,tp_dst=80" }, /tp_dst needs tcp, udp or sctp/],
-    ["metadata", { flow: "in_port=1,metadata=5" }, /metadata: not supported in a trace flow/],
+    ["metadata", { flow: "in_port=1,metadata=5" }, /^metadata=5: not supported in a trace flow \(/],
     ["a truncated packet", { packet: Uint8Array.of(1, 2, 3), inPort: "1" }, /packet of 3 bytes/],
     [
       "both flow and packet",
