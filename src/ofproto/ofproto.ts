@@ -153,7 +153,8 @@ export class Ofproto implements DatapathSink {
   /** Fast-path meter slots, shared by the bridges (one datapath). */
   readonly meterSlots = new MeterSlots();
   /** Told each handled miss's latency in seconds: from the miss reaching onMiss (read off the
-   *  up ring) to its install written to the down ring (/metrics histogram). */
+   *  up ring) to its install — or, for a miss executed without an install, its execute —
+   *  written to the down ring (/metrics histogram). */
   upcallLatency?: (seconds: number) => void;
   private readonly packetInListeners = new Map<string, Set<PacketInListener>>();
   private readonly flowRemovedListeners = new BridgeListeners<FlowRemovedMessage>();
@@ -355,6 +356,7 @@ export class Ofproto implements DatapathSink {
     if (r.normal.length > 1) {
       // Several NORMAL decisions, one dependency slot: run this packet, install nothing.
       this.runtime.execute(inPort, r.actions, packet);
+      this.upcallLatency?.((performance.now() - t0) / 1000);
       return;
     }
     const rec = this.registry.add({
