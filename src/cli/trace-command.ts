@@ -5,6 +5,8 @@
 // --pcap FILE [--index N] (the file is read here, so it never has to be on the daemon's host)
 // plus --in-port. The daemon parses, translates and explains; this prints its report
 // (traceText, with --names for port names) or, with --json, the report as the daemon sent it.
+// --generate lets NORMAL learn the source MAC; nothing else a real packet does happens (no
+// megaflow, no output, no rule/group counters, no packet-in).
 // Input checked here (hex, file, index) is a UsageError naming what is wrong.
 //
 // Threading: main thread.
@@ -59,8 +61,15 @@ export function addTraceCommand(program: Command, io: CliIo): void {
     .option("--pcap <file>", "trace a frame from a pcap/pcapng file; give --in-port")
     .option("--index <n>", "which frame of --pcap (1 = the first)", integer("--index"), 1)
     .option("--in-port <port>", "input port (number or name) for --packet / --pcap")
-    .option("--generate", "apply side effects (MAC learning) as a real packet would")
-    .option("--names", "show port names instead of numbers")
+    .option(
+      "--generate",
+      "let NORMAL learn the source MAC as a real packet would; nothing else (no install, no packet sent, no counter or packet-in)",
+    )
+    .option("--names", "show port names wherever a port number appears")
+    .addHelpText(
+      "after",
+      "\nWithout --generate a trace changes nothing. --json prints the TraceReport document (OpenAPI: /docs).",
+    )
     .action(
       action(io, async (ctx, [bridge, flow], opts) => {
         const sources = [flow !== undefined, opts.packet !== undefined, opts.pcap !== undefined].filter(Boolean);

@@ -3,7 +3,7 @@
 //
 //   recirc_id(0),in_port(2),eth(src=02:00:00:00:00:01,dst=02:00:00:00:00:02),eth_type(0x0800),
 //   ipv4(dst=10.0.0.1/255.255.255.0,frag=no), packets:3, bytes:294, used:0.512s, age:3.201s,
-//   emc:1, actions:3
+//   hits:emc=2/classifier=1, emc:1, actions:3
 //
 // What: formatMegaflowMatch(key, mask) renders the match; formatMegaflow(flow, now) adds the
 //   stats and actions (describeActions, datapath port numbers as OVS prints them).
@@ -11,9 +11,9 @@
 //   --verbose; a field whose mask is all ones prints its value, a partial mask prints
 //   value/mask. A group (eth(), ipv4(), tcp() …) appears when one of its fields is matched; a
 //   tagged flow wraps the inner headers in encap(…) after vlan(vid=…,pcp=…), like OVS. wasmvs
-//   has no recirculation, so recirc_id is always 0. Extra, not in OVS: `age:` (since install)
-//   and `emc:N`, the number of exact-match cache entries serving the flow at dump time
-//   (megaflow-dump.ts says why).
+//   has no recirculation, so recirc_id is always 0. Extra, not in OVS: `age:` (since install),
+//   `hits:emc=E/classifier=C` (which cache found its packets) and `emc:N`, the number of
+//   exact-match cache entries serving the flow at dump time (megaflow-dump.ts).
 // Invariants: pure functions of the bytes given.
 // Threading: any.
 
@@ -236,6 +236,11 @@ export function formatMegaflow(flow: DumpedMegaflow, now: number): string {
     `age:${formatAge(flow, now)}`,
   ];
   if (flow.tcpFlags !== 0) parts.push(`flags:${formatTcpFlags(flow.tcpFlags)}`);
-  parts.push(`emc:${flow.emc}`, `actions:${describeActions(flow.actions)}`);
+  const emcHits = Math.max(0, flow.packets - flow.classifierHits);
+  parts.push(
+    `hits:emc=${emcHits}/classifier=${flow.classifierHits}`,
+    `emc:${flow.emc}`,
+    `actions:${describeActions(flow.actions)}`,
+  );
   return parts.join(", ");
 }

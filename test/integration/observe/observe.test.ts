@@ -299,10 +299,14 @@ describe("wasmvs dpctl, stats and top", () => {
     expect(l2.length, dump.out).toBeGreaterThan(0);
     for (const l of lines)
       expect(l).toMatch(
-        /^recirc_id\(0\),.*, packets:\d+, bytes:\d+, used:(never|\d+\.\d{3}s), age:\d+\.\d{3}s, (flags:\S+, )?emc:\d+, actions:\S+$/,
+        /^recirc_id\(0\),.*, packets:\d+, bytes:\d+, used:(never|\d+\.\d{3}s), age:\d+\.\d{3}s, (flags:\S+, )?hits:emc=\d+\/classifier=\d+, emc:\d+, actions:\S+$/,
       );
     const json = JSON.parse((await cli("--json", "dpctl", "dump-flows")).out);
     expect(json.some((f: { packets: number }) => f.packets > 0)).toBe(true);
+    // Which cache served each flow: the two kinds of hits add up to its packets.
+    for (const f of json as Array<{ packets: number; hits: { emc: number; classifier: number } }>) {
+      expect(f.hits.emc + f.hits.classifier).toBe(f.packets);
+    }
 
     const show = await cli("dpctl", "show");
     const n = (re: RegExp) => Number(re.exec(show.out)?.[1] ?? Number.NaN);

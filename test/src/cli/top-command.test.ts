@@ -32,6 +32,7 @@ const flow = (handle: number, packets: number): MegaflowView => ({
   ageSeconds: 1,
   tcpFlags: "",
   emc: 1,
+  hits: { emc: packets, classifier: 0 },
   actions: "output:2",
   line: "",
 });

@@ -60,7 +60,7 @@ describe("dpctl megaflow text", () => {
     );
   });
 
-  it("renders the whole line: stats, used, TCP flags, EMC entries and datapath actions", () => {
+  it("renders the whole line: stats, used, age, TCP flags, which cache served it, EMC entries, actions", () => {
     const mask = new KeyMask().inPort().ethDst();
     const line = formatMegaflow(
       {
@@ -69,6 +69,7 @@ describe("dpctl megaflow text", () => {
         mask: mask.bytes,
         actions: new ActionList().popVlan().output(3).bytes(),
         packets: 3,
+        classifierHits: 1,
         bytes: 294,
         used: 1000,
         installed: 500,
@@ -78,7 +79,7 @@ describe("dpctl megaflow text", () => {
       1512,
     );
     expect(line).toBe(
-      "recirc_id(0),in_port(2),eth(dst=02:00:00:00:00:02), packets:3, bytes:294, used:0.512s, age:1.012s, flags:S., emc:1, actions:pop_vlan,output:3",
+      "recirc_id(0),in_port(2),eth(dst=02:00:00:00:00:02), packets:3, bytes:294, used:0.512s, age:1.012s, flags:S., hits:emc=2/classifier=1, emc:1, actions:pop_vlan,output:3",
     );
   });
 
