@@ -8,10 +8,17 @@
 //   installed (text, key and mask) and the datapath actions. traceText renders it for people.
 // Design: the input becomes a frame (flow-compose.ts for a flow), the frame becomes a key through
 //   the fast path's own parser (target.parseKey), and the key goes through target.translate —
-//   Ofproto.translate, the very call a miss makes — so the trace cannot drift from the datapath
-//   (a property test holds it to that). Without `generate` the translation does not learn, so a
-//   trace changes nothing; with it, NORMAL learns the source as a real packet would.
-//   Input errors are TraceInputError with a message naming the token at fault.
+//   Ofproto.traceTranslate, the translation a miss runs, except that CONTROLLER userdata is
+//   encoded without being interned (a trace installs nothing, so it must not grow that table)
+//   — so the trace cannot drift from the datapath (a property test holds it to what the real
+//   fast path installs). Without `generate` the translation does not learn, so a trace
+//   changes nothing; with it, NORMAL learns the source as a real packet would; neither
+//   installs, executes, credits counters or sends packet-ins.
+//   The report is plain JSON data (version TRACE_REPORT_VERSION; schema in src/api/trace.ts):
+//   steps keep their depth (goto_table, groups, buckets, NORMAL), set-field steps their field
+//   with the value before and after, output:NORMAL its decision. traceText indents by depth
+//   and, with `names`, replaces every port number by its name.
+//   Input errors are TraceInputError with a message naming the token as the user typed it.
 // Invariants: the report's megaflow key/mask/actions are byte for byte what onMiss would hand
 //   the datapath for the same packet and state.
 // Threading: main thread.

@@ -91,6 +91,19 @@ describe("Ofproto", () => {
     expect(of.registry.get(rt.installs[0].handle)?.dependsOn).toEqual({ vlan: 0, mac: B });
   });
 
+  it("reports the upcall latency of every handled miss: installed, and executed without an install", () => {
+    const { of, rt } = setup();
+    const seen: number[] = [];
+    of.upcallLatency = (s) => seen.push(s);
+    miss(of, 1, A, B); // NORMAL once: installed
+    expect([rt.installs.length, rt.executes, seen.length]).toEqual([1, 0, 1]);
+    // NORMAL twice (two decisions, one dependency slot): executed, not installed — still timed.
+    of.flowMod("br", flowMod({ priority: 10, match: [], instructions: [apply(out(OFPP.NORMAL), out(OFPP.NORMAL))] }));
+    miss(of, 1, A, B);
+    expect([rt.installs.length, rt.executes, seen.length]).toEqual([1, 1, 2]);
+    for (const s of seen) expect(s).toBeGreaterThanOrEqual(0);
+  });
+
   it("a FLOW_MOD that changes the tables deletes the bridge's megaflows, and only those", () => {
     const { of, rt } = setup();
     miss(of, 1, A, B);

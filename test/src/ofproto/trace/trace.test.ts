@@ -1191,7 +1191,7 @@ describe("wasmvs trace: the guards name what stopped translation (exact text and
 });
 
 describe("wasmvs trace --names", () => {
-  it("names every port number: flows, rule matches, outputs, datapath ports, errors", async () => {
+  it("names every port number: flows, rule matches, outputs, datapath ports, datapath actions", async () => {
     const b = traceBridge(fp, 3, {}, (i) => ({ ofPort: 10 + i, name: `vm${i}` }));
     b.of.flowMod(
       BRIDGE,
