@@ -79,6 +79,11 @@ describe("POST /v1/bridges/{bridge}/trace", () => {
     expect(plain.body.text).toContain("Datapath actions: set_ipv4_dst:10.0.0.9,output:2\n");
     // An extra property would fail the schema: the schema is closed.
     expect(validate({ ...r.body, extra: 1 })).toBe(false);
+    // Traces install nothing, run nothing, learn nothing.
+    expect(b.rt.installs).toEqual([]);
+    expect(b.rt.executes).toEqual([]);
+    expect(b.of.registry.size).toBe(0);
+    expect(b.of.bridges.get(BRIDGE)?.macs.size).toBe(0);
   });
 
   it("traces a whole frame given as hex with its input port; the reply validates too", async () => {
