@@ -33,7 +33,8 @@ export const classifyAbiVersion: i32 = 1;
  *    periodic re-sort of subtables by hits), megaflowSubtableAt(rank): subtable (= its mask)
  *    address or 0, megaflowAudit(): 0 or the first broken invariant (tests; O(slots)).
  *  megaflowActions(id)/megaflowActionsLen(id), megaflowKeyPtr(id), megaflowMaskPtr(id),
- *  megaflowPackets(id): u64, megaflowBytes(id): u64, megaflowUsed(id): u32,
+ *  megaflowPackets(id): u64, megaflowClassifierHits(id): u64 (packets the classifier, not
+ *  the EMC, found), megaflowBytes(id): u64, megaflowUsed(id): u32,
  *  megaflowTcpFlags(id): u32 (OR of the tcpFlags values passed to megaflowCredit),
  *  megaflowIsLive(id), megaflowMatches(id, key), megaflowCredit(id, packets, bytes, flags, now).
  *  megaflowNext(from): i32 — smallest live id ≥ from, or -1 (dump iterator).
@@ -60,6 +61,7 @@ export {
 } from "./megaflow";
 export {
   megaflowPackets,
+  megaflowClassifierHits,
   megaflowBytes,
   megaflowUsed,
   megaflowTcpFlags,

@@ -26,7 +26,8 @@
 //    0 .. 112  masked key (key & mask)       lines 0-1: touched by megaflow compares
 //  112 u32     hash of the masked key in its subtable; next free id while free
 //  116 u32     subtable address (0 while free)
-//  120 u64     (zero)
+//  120 u64     classifier hits: packets the megaflow classifier (not the EMC) found for it;
+//              counted on the classifier path only, where lines 0-1 were just compared
 //  128 u64     packets                         line 2: touched by every executed packet
 //  136 u64     bytes                           (EMC stamp check, credit, actions)
 //  144 u32     used: datapath ms clock of the last credit (wrapping)
@@ -45,6 +46,7 @@
 @inline export const R_HASH: u32 = 112;
 @inline export const R_NEXT_FREE: u32 = 112;
 @inline export const R_SUBTABLE: u32 = 116;
+@inline export const R_CLASSIFIER_HITS: u32 = 120;
 @inline export const R_PACKETS: u32 = 128;
 @inline export const R_BYTES: u32 = 136;
 @inline export const R_USED: u32 = 144;
@@ -162,6 +164,7 @@ export function flowAlloc(now: u32): u32 {
   }
   const r = flowRec(id);
   flowFreeActions(r); // a removed flow keeps its list readable until its id is reused
+  store<u64>(r + R_CLASSIFIER_HITS, 0);
   store<u64>(r + R_PACKETS, 0);
   store<u64>(r + R_BYTES, 0);
   store<u32>(r + R_USED, now);

@@ -1,6 +1,7 @@
 // Megaflow stats, idle expiry and dump iteration: the control plane's view of the flow table.
 //
-// What: readers for a flow's stats (packets, bytes, last used, TCP flags), key and mask; a
+// What: readers for a flow's stats (packets, bytes, last used, TCP flags, classifier hits —
+//   the packets the EMC did not serve), key and mask; a
 //   one-step idle expiry; an id iterator for dumps.
 // Design: expiry is one call, megaflowExpireIdle(now, idleMs, outIds, max): it removes up to
 //   max flows whose last use is more than idleMs ago (wrapping u32 ms arithmetic, as the
@@ -15,6 +16,7 @@
 import { Counter, count } from "../counters/counters";
 import {
   R_BYTES,
+  R_CLASSIFIER_HITS,
   R_PACKETS,
   R_STAMP,
   R_SUBTABLE,
@@ -30,6 +32,18 @@ import { megaflowNoteClock, megaflowRemove } from "./megaflow";
 export function megaflowPackets(id: u32): u64 {
   const r = flowAnyRec(id);
   return r == 0 ? 0 : load<u64>(r + R_PACKETS);
+}
+
+/** Packets the classifier found for the flow (the rest of its packets were EMC hits). */
+export function megaflowClassifierHits(id: u32): u64 {
+  const r = flowAnyRec(id);
+  return r == 0 ? 0 : load<u64>(r + R_CLASSIFIER_HITS);
+}
+
+/** Counts one classifier hit on live flow id (batch.ts, classifier path only). */
+@inline export function megaflowCountClassifierHit(id: u32): void {
+  const r = flowAnyRec(id);
+  if (r != 0) store<u64>(r + R_CLASSIFIER_HITS, load<u64>(r + R_CLASSIFIER_HITS) + 1);
 }
 
 export function megaflowBytes(id: u32): u64 {

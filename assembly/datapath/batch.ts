@@ -37,6 +37,7 @@ import { actionsExecute } from "../actions/execute";
 import { A_OUTPUT } from "../actions/action-format";
 import { MAX_PORTS, txEnqueue } from "./tx-batches";
 import { CAPTURE_COMPILED, CAP_IN, captureFlags, captureRxBatch } from "../capture/capture";
+import { megaflowCountClassifierHit } from "../classify/megaflow-stats";
 
 /** An A_OUTPUT record's header as one little-endian u32: type 1, length 8. */
 @inline const OUTPUT_RECORD: u32 = <u32>A_OUTPUT | (8 << 16);
@@ -130,15 +131,19 @@ export function dpProcessBatch(inPort: u32, n: u32, now: u32): u32 {
 
   // Stage 3: megaflow classifier for what the cache missed, the whole batch in one call so the
   // subtable probes of different packets overlap their cache misses; hits are cached.
+  // A classifier hit also counts on its flow (which cache served it, for dpctl); EMC hits
+  // cost nothing extra: they are the flow's packets minus these.
   if (emcMisses != 0) {
     const hits = megaflowLookupBatch(keys, n, flows);
     count(Counter.MEGAFLOW_HIT, hits);
     count(Counter.MEGAFLOW_MISS, emcMisses - hits);
-    if (emcEnabled && hits != 0) {
+    if (hits != 0) {
       for (let i: u32 = 0; i < n; i++) {
         // A flow found by stage 3 is one the cache did not have: flows[] was MISS before.
         const f = load<i32>(flows + (<usize>i << 2));
-        if (f >= 0 && load<u8>(emcFound + i) == 0) emcInsert(keyAt(i), load<u32>(hashes + (<usize>i << 2)), <u32>f);
+        if (f < 0 || (emcEnabled && load<u8>(emcFound + i) != 0)) continue;
+        megaflowCountClassifierHit(<u32>f);
+        if (emcEnabled) emcInsert(keyAt(i), load<u32>(hashes + (<usize>i << 2)), <u32>f);
       }
     }
   }

@@ -47,6 +47,13 @@ const MegaflowView = Type.Object(
     ageSeconds: Type.Number({ description: "since install" }),
     tcpFlags: Type.String(),
     emc: Type.Integer({ description: "exact-match cache entries serving the flow now" }),
+    hits: Type.Object(
+      {
+        emc: Type.Integer({ minimum: 0, description: "packets the exact-match cache found" }),
+        classifier: Type.Integer({ minimum: 0, description: "packets the megaflow classifier found" }),
+      },
+      { description: "which cache served the flow's packets" },
+    ),
     actions: Type.String(),
     line: Type.String({ description: "the whole dpctl/dump-flows line" }),
   },

@@ -507,7 +507,7 @@ export class LiveDataplane implements DataplaneView {
         }
         return parseFrameKey(await this.frameParser(), frame, dpPort);
       },
-      translate: (dpPort, key, generate) => this.ofproto.translate(br, dpPort, key, generate),
+      translate: (dpPort, key, generate) => this.ofproto.traceTranslate(br, dpPort, key, generate),
     };
   }
 

@@ -34,7 +34,8 @@ export const ANSI = {
 export function processTerminal(io: CliIo): Terminal {
   return {
     isTTY: process.stdout.isTTY === true,
-    columns: () => process.stdout.columns ?? 120,
+    // A PTY without a window size (script(1), some CI runners) reports 0 columns.
+    columns: () => process.stdout.columns || 120,
     write: (text) => io.out(text),
     onKey(fn) {
       const stdin = process.stdin;

@@ -5,6 +5,8 @@
 // --pcap FILE [--index N] (the file is read here, so it never has to be on the daemon's host)
 // plus --in-port. The daemon parses, translates and explains; this prints its report
 // (traceText, with --names for port names) or, with --json, the report as the daemon sent it.
+// --generate lets NORMAL learn the source MAC; nothing else a real packet does happens (no
+// megaflow, no output, no rule/group counters, no packet-in).
 // Input checked here (hex, file, index) is a UsageError naming what is wrong.
 //
 // Threading: main thread.
@@ -19,9 +21,12 @@ import { seg } from "./rest-client.ts";
 
 function hexFrame(text: string): string {
   const hex = text.replace(/[\s:]/g, "");
-  if (!/^[0-9a-fA-F]*$/.test(hex)) throw new UsageError(`--packet: "${text.slice(0, 40)}" is not hex bytes`);
-  if (hex.length % 2 !== 0)
-    throw new UsageError(`--packet: ${hex.length} hex digits is not a whole number of bytes (truncated?)`);
+  const bad = /[^0-9a-fA-F]/.exec(hex);
+  if (bad) throw new UsageError(`--packet "${text.slice(0, 40)}": "${bad[0]}" is not a hex digit`);
+  if (hex.length % 2 !== 0) {
+    const shown = hex.length > 24 ? `${hex.slice(0, 12)}…${hex.slice(-12)}` : hex;
+    throw new UsageError(`--packet "${shown}": ${hex.length} hex digits is not a whole number of bytes (truncated?)`);
+  }
   return hex.toLowerCase();
 }
 
@@ -56,8 +61,15 @@ export function addTraceCommand(program: Command, io: CliIo): void {
     .option("--pcap <file>", "trace a frame from a pcap/pcapng file; give --in-port")
     .option("--index <n>", "which frame of --pcap (1 = the first)", integer("--index"), 1)
     .option("--in-port <port>", "input port (number or name) for --packet / --pcap")
-    .option("--generate", "apply side effects (MAC learning) as a real packet would")
-    .option("--names", "show port names instead of numbers")
+    .option(
+      "--generate",
+      "let NORMAL learn the source MAC as a real packet would; nothing else (no install, no packet sent, no counter or packet-in)",
+    )
+    .option("--names", "show port names wherever a port number appears")
+    .addHelpText(
+      "after",
+      "\nWithout --generate a trace changes nothing. --json prints the TraceReport document (OpenAPI: /docs).",
+    )
     .action(
       action(io, async (ctx, [bridge, flow], opts) => {
         const sources = [flow !== undefined, opts.packet !== undefined, opts.pcap !== undefined].filter(Boolean);

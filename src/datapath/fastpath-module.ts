@@ -11,6 +11,10 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { instantiate } from "../../build/wasmvs.js";
+import { DROP_REASON } from "./datapath-actions.ts";
+
+/** Prefix of the per-reason drop counters readDropReasons names. */
+export const DROP_REASON_COUNTER_PREFIX = "action.drop.";
 
 export type FastPath = Awaited<ReturnType<typeof instantiate>>;
 
@@ -47,6 +51,15 @@ export async function createFastPath(opts: FastPathOptions = {}): Promise<FastPa
   const fp = await instantiate(fastPathModule(opts.flavour), { env: {} });
   fp.dpInit(opts.buffers ?? 4096, opts.dataRoom ?? 0, opts.emcEntries ?? 8192, opts.maxFlows ?? 65536);
   return fp;
+}
+
+/** The fast path's A_DROP counts by DROP_REASON, named `action.drop.<reason>` (lower case). */
+export function readDropReasons(fp: FastPath): Record<string, bigint> {
+  const out: Record<string, bigint> = {};
+  for (const [name, reason] of Object.entries(DROP_REASON)) {
+    out[`${DROP_REASON_COUNTER_PREFIX}${name.toLowerCase()}`] = BigInt(fp.actionsDropCount(reason));
+  }
+  return out;
 }
 
 /** Counter values by name (the table in assembly/counters/counters.ts). */

@@ -54,6 +54,8 @@ export interface MegaflowView {
   tcpFlags: string;
   /** Exact-match cache entries serving the flow now. */
   emc: number;
+  /** Which cache served its packets: EMC hits and megaflow-classifier hits. */
+  hits: { emc: number; classifier: number };
   actions: string;
   /** The whole dpctl/dump-flows line. */
   line: string;
@@ -123,6 +125,7 @@ export class DataplaneObserver implements ObserveSource {
         ageSeconds: ((dump.now - f.installed) >>> 0) / 1000,
         tcpFlags: formatTcpFlags(f.tcpFlags),
         emc: f.emc,
+        hits: { emc: Math.max(0, f.packets - f.classifierHits), classifier: f.classifierHits },
         actions: describeActions(f.actions),
         line: formatMegaflow(f, dump.now),
       }))

@@ -2,8 +2,8 @@
 // wasmvs's datapath with OVS habits:
 //
 //   recirc_id(0),in_port(2),eth(src=02:00:00:00:00:01,dst=02:00:00:00:00:02),eth_type(0x0800),
-//   ipv4(dst=10.0.0.1/255.255.255.0,frag=no), packets:3, bytes:294, used:0.512s, emc:1,
-//   actions:3
+//   ipv4(dst=10.0.0.1/255.255.255.0,frag=no), packets:3, bytes:294, used:0.512s, age:3.201s,
+//   hits:emc=2/classifier=1, emc:1, actions:3
 //
 // What: formatMegaflowMatch(key, mask) renders the match; formatMegaflow(flow, now) adds the
 //   stats and actions (describeActions, datapath port numbers as OVS prints them).
@@ -11,8 +11,9 @@
 //   --verbose; a field whose mask is all ones prints its value, a partial mask prints
 //   value/mask. A group (eth(), ipv4(), tcp() …) appears when one of its fields is matched; a
 //   tagged flow wraps the inner headers in encap(…) after vlan(vid=…,pcp=…), like OVS. wasmvs
-//   has no recirculation, so recirc_id is always 0. Extra, not in OVS: `emc:N`, the number of
-//   exact-match cache entries serving the flow at dump time (megaflow-dump.ts says why).
+//   has no recirculation, so recirc_id is always 0. Extra, not in OVS: `age:` (since install),
+//   `hits:emc=E/classifier=C` (which cache found its packets) and `emc:N`, the number of
+//   exact-match cache entries serving the flow at dump time (megaflow-dump.ts).
 // Invariants: pure functions of the bytes given.
 // Threading: any.
 
@@ -219,6 +220,12 @@ export function formatUsed(flow: Pick<DumpedMegaflow, "packets" | "used">, now: 
   return `${(((now - flow.used) >>> 0) / 1000).toFixed(3)}s`;
 }
 
+/** Seconds since the megaflow was installed, as dpctl prints times ("3.201s"). OVS's dpctl
+ *  has no age; wasmvs adds it after used: so a flow re-installed by revalidation shows young. */
+export function formatAge(flow: Pick<DumpedMegaflow, "installed">, now: number): string {
+  return `${(((now - flow.installed) >>> 0) / 1000).toFixed(3)}s`;
+}
+
 /** One dump-flows line. */
 export function formatMegaflow(flow: DumpedMegaflow, now: number): string {
   const parts = [
@@ -226,8 +233,14 @@ export function formatMegaflow(flow: DumpedMegaflow, now: number): string {
     `packets:${flow.packets}`,
     `bytes:${flow.bytes}`,
     `used:${formatUsed(flow, now)}`,
+    `age:${formatAge(flow, now)}`,
   ];
   if (flow.tcpFlags !== 0) parts.push(`flags:${formatTcpFlags(flow.tcpFlags)}`);
-  parts.push(`emc:${flow.emc}`, `actions:${describeActions(flow.actions)}`);
+  const emcHits = Math.max(0, flow.packets - flow.classifierHits);
+  parts.push(
+    `hits:emc=${emcHits}/classifier=${flow.classifierHits}`,
+    `emc:${flow.emc}`,
+    `actions:${describeActions(flow.actions)}`,
+  );
   return parts.join(", ");
 }

@@ -159,7 +159,8 @@ export class Ofproto implements DatapathSink {
   /** Fast-path meter slots, shared by the bridges (one datapath). */
   readonly meterSlots = new MeterSlots();
   /** Told each handled miss's latency in seconds: from the miss reaching onMiss (read off the
-   *  up ring) to its install written to the down ring (/metrics histogram). */
+   *  up ring) to its install — or, for a miss executed without an install, its execute —
+   *  written to the down ring (/metrics histogram). */
   upcallLatency?: (seconds: number) => void;
   private readonly packetInListeners = new Map<string, Set<PacketInListener>>();
   private readonly flowRemovedListeners = new BridgeListeners<FlowRemovedMessage>();
@@ -353,6 +354,17 @@ export class Ofproto implements DatapathSink {
     return xlatePipeline(this.xlateEnv(br, learn), PipelineFlow.fromKey(keyBytes, ofInPort));
   }
 
+  /**
+   * translate() for `wasmvs trace`: the same translation, except that CONTROLLER outputs do
+   * not intern their userdata (controller-userdata.ts dryRun: a trace installs nothing, so it
+   * must not grow the table). `generate`: NORMAL learns, as for a real packet.
+   */
+  traceTranslate(br: OfprotoBridge, inPort: number, keyBytes: Uint8Array, generate: boolean): XlateResult {
+    const ofInPort = br.ofPorts.get(inPort) ?? inPort;
+    const env = { ...this.xlateEnv(br, generate), controller: br.controller.dryRun() };
+    return xlatePipeline(env, PipelineFlow.fromKey(keyBytes, ofInPort));
+  }
+
   onMiss(inPort: number, keyBytes: Uint8Array, packet: Uint8Array): void {
     const t0 = this.upcallLatency ? performance.now() : 0;
     this.stats.upcalls++;
@@ -370,6 +382,7 @@ export class Ofproto implements DatapathSink {
     if (r.normal.length > 1) {
       // Several NORMAL decisions, one dependency slot: run this packet, install nothing.
       this.runtime.execute(inPort, r.actions, packet);
+      this.upcallLatency?.((performance.now() - t0) / 1000);
       return;
     }
     const rec = this.registry.add({

@@ -100,6 +100,11 @@ export class SwitchDaemon {
     return this.daemon.url;
   }
 
+  /** The bridge's OpenFlow management socket (punix, always on): `unix:<path>` for ovs-ofctl. */
+  get mgmtSocket(): string {
+    return `unix:${join(this.stateRoot, "state", `${this.bridge}.mgmt`)}`;
+  }
+
   /** One REST call under /v1; any status. */
   async call(method: string, path: string, body?: unknown): Promise<RestReply> {
     const res = await fetch(`${this.daemon.url}/v1${path}`, {

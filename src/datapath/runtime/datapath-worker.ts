@@ -24,7 +24,7 @@ import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_
 import { openPortBackend, type PortBackendSpec } from "../../ports/backends.ts";
 import type { PortBackend } from "../../ports/port-backend.ts";
 import { eventfdDrain, PollSet } from "../../sys/poll.ts";
-import { createFastPath, type FastPath, readCounters } from "../fastpath-module.ts";
+import { createFastPath, type FastPath, readCounters, readDropReasons } from "../fastpath-module.ts";
 import { KEY_SIZE } from "../flow-key.ts";
 import { dumpMegaflows } from "./megaflow-dump.ts";
 import {
@@ -417,6 +417,8 @@ class DatapathWorker {
       case "counters":
         return {
           ...Object.fromEntries(Object.entries(readCounters(this.fp)).map(([k, v]) => [k, Number(v)])),
+          // A_DROP records executed, by their reason (action.drop.vlan_mismatch, ...).
+          ...Object.fromEntries(Object.entries(readDropReasons(this.fp)).map(([k, v]) => [k, Number(v)])),
           // The worker's own: capture batches lost to a full up ring.
           "capture.ring_full": this.captureLost,
         };

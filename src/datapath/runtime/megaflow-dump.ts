@@ -4,12 +4,11 @@
 //   control plane installed: its handle, key, mask and action list (copies), packet and byte
 //   counts, last use and install time on the datapath clock, and how many exact-match cache
 //   entries serve it right now.
-// Design: "which cache served them" is read, not counted: the fast path keeps one packet/byte
-//   count per megaflow whichever cache found it (a per-flow EMC-hit counter would cost every
-//   EMC hit a store), so the dump reports EMC residency instead — emcTally walks the cache once
-//   and counts, per megaflow, the entries whose stamp is still live. A flow with emc > 0 is
-//   being served by the exact-match cache; emc 0 means its packets (if any) go through the
-//   megaflow classifier. The datapath-wide EMC/megaflow hit counters say how the traffic split.
+// Design: "which cache served them": the fast path counts, per megaflow, the packets the
+//   classifier found (only on the classifier path, in the record's line it just compared);
+//   the rest of its packets were EMC hits, so EMC hits cost nothing extra. The dump also
+//   reports EMC residency — emcTally walks the cache once and counts, per megaflow, the
+//   entries whose stamp is still live: emc > 0 means the cache serves it now.
 // Invariants: everything returned is a copy (structured-clone safe); the fast path's flows and
 //   caches are not changed.
 // Threading: the worker thread, between batches.
@@ -23,6 +22,8 @@ export interface DumpedMegaflow {
   mask: Uint8Array;
   actions: Uint8Array;
   packets: number;
+  /** Of `packets`, those the megaflow classifier found (the others were EMC hits). */
+  classifierHits: number;
   bytes: number;
   /** Datapath clock (ms, wrapping u32) of the last hit; 0 with packets 0 means never. */
   used: number;
@@ -64,6 +65,7 @@ export function dumpMegaflows(
       mask: bytes.slice(m, m + KEY_SIZE),
       actions: bytes.slice(a, a + alen),
       packets: Number(fp.megaflowPackets(id)),
+      classifierHits: Number(fp.megaflowClassifierHits(id)),
       bytes: Number(fp.megaflowBytes(id)),
       used: fp.megaflowUsed(id),
       installed: installedAt[id] ?? 0,

@@ -55,9 +55,17 @@ export function inputVlan(p: VlanPolicy, vid: number, portName: string): InputVl
     return { vlan: p.tag };
   }
   if (!portIncludesVlan(p, vid)) {
-    return { drop: `VLAN ${vid} tagged frame received on port ${portName}, whose trunks do not include it` };
+    const native = p.mode === "trunk" ? "" : `, native VLAN ${p.tag}`;
+    return {
+      drop: `VLAN ${vid} tagged frame received on port ${portName}, whose trunks (${trunkList(p)}${native}) do not include it`,
+    };
   }
   return { vlan: vid };
+}
+
+/** A port's trunk VLANs, in order ("10,20,30"); empty means all, but then nothing is refused. */
+export function trunkList(p: VlanPolicy): string {
+  return [...p.trunks].sort((a, b) => a - b).join(",");
 }
 
 /** How a frame of VLAN v leaves a port: "untagged", "tagged", or null (the port does not carry v). */

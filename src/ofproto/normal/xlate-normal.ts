@@ -36,10 +36,22 @@ export interface NormalBridge {
   forwardBpdu?: boolean;
 }
 
+/** NORMAL's decision as data (`wasmvs trace --json`): forward to the learned port, flood the
+ *  VLAN, or drop, with the ports (names) it sent to and why. */
+export interface NormalDecision {
+  decision: "forward" | "flood" | "drop";
+  /** Output port names, in output order (empty for a drop). */
+  ports: string[];
+  /** The VLAN the frame belongs to, when the input port accepted it. */
+  vlan?: number;
+  reason: string;
+}
+
 export interface NormalResult {
   actions: Uint8Array;
   mask: Uint8Array;
   trace: string[];
+  decision: NormalDecision;
   /** The (VLAN, MAC) destination whose MAC-table entry decided the outputs, if any. */
   dependsOn?: { vlan: number; mac: string };
   /** The source this translation learned (or would learn), for refreshes from megaflow stats. */
@@ -48,9 +60,15 @@ export interface NormalResult {
 
 const VLAN_TPID = 0x8100;
 
-function dropped(mask: KeyMask, trace: string[], reason: number, why: string): NormalResult {
+function dropped(mask: KeyMask, trace: string[], reason: number, why: string, vlan?: number): NormalResult {
   trace.push(`drop: ${why}`);
-  return { actions: new ActionList().drop(reason).bytes(), mask: mask.bytes, trace };
+  const decision: NormalDecision = {
+    decision: "drop",
+    ports: [],
+    ...(vlan === undefined ? {} : { vlan }),
+    reason: why,
+  };
+  return { actions: new ActionList().drop(reason).bytes(), mask: mask.bytes, trace, decision };
 }
 
 function isReservedMulticast(mac: Uint8Array): boolean {
@@ -69,7 +87,7 @@ export function xlateNormal(br: NormalBridge, key: FlowKey, now: number, opts: {
   const vid = key.tagged ? key.vlanTci & 0xfff : 0;
   const pcp = key.tagged ? key.vlanTci >>> 13 : 0;
   const input = inputVlan(inPort.policy, vid, inPort.name);
-  if ("drop" in input) return dropped(mask, trace, DROP_REASON.VLAN_MISMATCH, input.drop);
+  if ("drop" in input) return dropped(mask, trace, DROP_REASON.VLAN_MISMATCH, input.drop, vid);
   const vlan = input.vlan;
   trace.push(`input: port ${inPort.name}, VLAN ${vlan}${key.tagged ? ` (tagged ${vid})` : " (untagged)"}`);
 
@@ -86,45 +104,68 @@ export function xlateNormal(br: NormalBridge, key: FlowKey, now: number, opts: {
   }
 
   if (isReservedMulticast(key.ethDst) && !br.forwardBpdu) {
-    return { ...dropped(mask, trace, DROP_REASON.NONE, `reserved multicast destination ${dst}`), source };
+    return { ...dropped(mask, trace, DROP_REASON.NONE, `reserved multicast destination ${dst}`, vlan), source };
   }
 
   let outPorts: NormalPort[];
   let dependsOn: NormalResult["dependsOn"];
+  let why: string;
+  let how: "forward" | "flood" = "flood";
   if (isMulticastMac(key.ethDst)) {
-    trace.push(`flood: ${dst} is ${dst === "ff:ff:ff:ff:ff:ff" ? "broadcast" : "multicast"}`);
+    why = `${dst} is ${dst === "ff:ff:ff:ff:ff:ff" ? "broadcast" : "multicast"}`;
+    trace.push(`flood: ${why}`);
     outPorts = floodPorts(br, inPort, vlan);
   } else {
     dependsOn = { vlan, mac: dst };
     const learned = br.macs.lookup(vlan, dst, now);
     if (learned === undefined) {
-      trace.push(`flood: ${dst} not learned on VLAN ${vlan}`);
+      why = `${dst} not learned on VLAN ${vlan}`;
+      trace.push(`flood: ${why}`);
       outPorts = floodPorts(br, inPort, vlan);
     } else if (learned === inPort.dpPort) {
       return {
-        ...dropped(mask, trace, DROP_REASON.INPUT_IS_OUTPUT, `${dst} was learned on the input port ${inPort.name}`),
+        ...dropped(
+          mask,
+          trace,
+          DROP_REASON.INPUT_IS_OUTPUT,
+          `${dst} was learned on the input port ${inPort.name}`,
+          vlan,
+        ),
         dependsOn,
         source,
       };
     } else {
       const p = br.ports.get(learned);
       if (!p?.up || p.noFwd || outputTagging(p.policy, vlan) === null) {
-        const why = !p ? "is gone" : !p.up ? "is down" : p.noFwd ? "has no-forward" : `does not carry VLAN ${vlan}`;
+        const which = !p ? "is gone" : !p.up ? "is down" : p.noFwd ? "has no-forward" : `does not carry VLAN ${vlan}`;
         return {
-          ...dropped(mask, trace, DROP_REASON.NO_PORTS, `${dst} learned on port ${learned}, which ${why}`),
+          ...dropped(
+            mask,
+            trace,
+            DROP_REASON.NO_PORTS,
+            `${dst} learned on port ${p?.name ?? learned}, which ${which}`,
+            vlan,
+          ),
           dependsOn,
           source,
         };
       }
-      trace.push(`forward: ${dst} learned on port ${p.name}`);
+      why = `${dst} learned on port ${p.name}`;
+      how = "forward";
+      trace.push(`forward: ${why}`);
       outPorts = [p];
     }
   }
   if (outPorts.length === 0) {
-    return { ...dropped(mask, trace, DROP_REASON.NO_PORTS, `no other port carries VLAN ${vlan}`), dependsOn, source };
+    return {
+      ...dropped(mask, trace, DROP_REASON.NO_PORTS, `no other port carries VLAN ${vlan}`, vlan),
+      dependsOn,
+      source,
+    };
   }
-  const actions = emitOutputs(outPorts, vlan, key.tagged ? key.vlanTci : null, pcp, trace);
-  return { actions, mask: mask.bytes, trace, dependsOn, source };
+  const ports: string[] = [];
+  const actions = emitOutputs(outPorts, vlan, key.tagged ? key.vlanTci : null, pcp, trace, ports);
+  return { actions, mask: mask.bytes, trace, decision: { decision: how, ports, vlan, reason: why }, dependsOn, source };
 }
 
 function floodPorts(br: NormalBridge, inPort: NormalPort, vlan: number): NormalPort[] {
@@ -138,7 +179,14 @@ function floodPorts(br: NormalBridge, inPort: NormalPort, vlan: number): NormalP
 
 /** Outputs to each port with the tagging it wants, changing the frame's tag only when the
  *  next port needs it different: ports that take the frame as it is go first. */
-function emitOutputs(ports: NormalPort[], vlan: number, tci: number | null, pcp: number, trace: string[]): Uint8Array {
+function emitOutputs(
+  ports: NormalPort[],
+  vlan: number,
+  tci: number | null,
+  pcp: number,
+  trace: string[],
+  names: string[],
+): Uint8Array {
   const list = new ActionList();
   const wantTagged = (p: NormalPort) => outputTagging(p.policy, vlan) === "tagged";
   const asIs = (p: NormalPort) => (tci === null ? !wantTagged(p) : wantTagged(p) && (tci & 0xfff) === vlan);
@@ -158,6 +206,7 @@ function emitOutputs(ports: NormalPort[], vlan: number, tci: number | null, pcp:
       cur = null;
     }
     list.output(p.dpPort);
+    names.push(p.name);
     trace.push(`output: port ${p.name}${wantTagged(p) ? ` tagged VLAN ${vlan}` : " untagged"}`);
   }
   return list.bytes();

@@ -56,7 +56,20 @@ interface Interned {
   tunnelId: bigint;
 }
 
-export class ControllerUserdata {
+/** What translation needs: the userdata for a CONTROLLER output (undefined: table full). */
+export interface UserdataEncoder {
+  encode(p: ControllerPacketIn): number | undefined;
+}
+
+function userdataOf(p: ControllerPacketIn, handle: number): number {
+  const r = p.reason === PACKET_IN_REASON.ACTION ? 1 : 0;
+  return ((USERDATA_KIND_CONTROLLER << USERDATA_KIND_SHIFT) | (r << 29) | ((p.tableId & 0xff) << 21) | handle) >>> 0;
+}
+
+/** The interned part of a packet-in: what the handle stands for. */
+const internKey = (p: ControllerPacketIn) => `${p.cookie}/${p.maxLen}/${p.metadata ?? 0n}/${p.tunnelId ?? 0n}`;
+
+export class ControllerUserdata implements UserdataEncoder {
   private readonly entries: Interned[] = [];
   private readonly index = new Map<string, number>();
 
@@ -67,7 +80,7 @@ export class ControllerUserdata {
   encode(p: ControllerPacketIn): number | undefined {
     const metadata = p.metadata ?? 0n;
     const tunnelId = p.tunnelId ?? 0n;
-    const k = `${p.cookie}/${p.maxLen}/${metadata}/${tunnelId}`;
+    const k = internKey(p);
     let handle = this.index.get(k);
     if (handle === undefined) {
       if (this.entries.length > HANDLE_MASK) return undefined;
@@ -75,8 +88,28 @@ export class ControllerUserdata {
       this.entries.push({ cookie: p.cookie, maxLen: p.maxLen, metadata, tunnelId });
       this.index.set(k, handle);
     }
-    const r = p.reason === PACKET_IN_REASON.ACTION ? 1 : 0;
-    return ((USERDATA_KIND_CONTROLLER << USERDATA_KIND_SHIFT) | (r << 29) | ((p.tableId & 0xff) << 21) | handle) >>> 0;
+    return userdataOf(p, handle);
+  }
+
+  /**
+   * An encoder that interns nothing (`wasmvs trace`): a known pair gets its handle, a new one
+   * the handle encode() would give it next, so the trace shows the userdata a miss would
+   * install — and a trace never grows this table.
+   */
+  dryRun(): UserdataEncoder {
+    const provisional = new Map<string, number>();
+    return {
+      encode: (p) => {
+        const k = internKey(p);
+        let handle = this.index.get(k) ?? provisional.get(k);
+        if (handle === undefined) {
+          handle = this.entries.length + provisional.size;
+          if (handle > HANDLE_MASK) return undefined;
+          provisional.set(k, handle);
+        }
+        return userdataOf(p, handle);
+      },
+    };
   }
 
   decode(userdata: number): Required<ControllerPacketIn> | undefined {

@@ -14,7 +14,8 @@
 //   NO_FWD ports (FLOOD also skips OFPPC_NO_FLOOD ports), in OpenFlow port order. NORMAL runs xlateNormal on the packet as
 //   rewritten so far; its mask is merged, its trace nested, its VLAN records tracked (so later
 //   outputs restore the tag), and a drop it decides is not copied (it would end the whole
-//   list, not just NORMAL's part).
+//   list, not just NORMAL's part) but remembered: when nothing else is emitted, xlate.ts ends
+//   the list with A_DROP and that reason, so the fast path counts the drop by reason.
 // Invariants: in_port is un-wildcarded by xlate.ts for every translation, so decisions that
 //   compare with the ingress port need not record it again.
 // Threading: main thread.
@@ -25,6 +26,7 @@ import { OFPPC } from "../../../openflow/messages/port.ts";
 import { A } from "../../datapath/datapath-actions.ts";
 import { FlowKey } from "../../datapath/flow-key.ts";
 import { xlateNormal } from "../normal/xlate-normal.ts";
+import { readField } from "../oxm-key-map.ts";
 import { PACKET_IN_REASON } from "./controller-userdata.ts";
 import { type Branch, commit, ingressVlans } from "./packet-state.ts";
 import type { ActionOrigin, XlateContext } from "./xlate-context.ts";
@@ -58,7 +60,7 @@ export function executeActions(ctx: XlateContext, b: Branch, actions: readonly A
         xlateGroup(ctx, b, a.groupId, origin);
         break;
       case "set_field":
-        xlateSetField(ctx, b, a);
+        xlateSetFieldTraced(ctx, b, a);
         break;
       case "push_vlan":
         xlatePushVlan(ctx, b, a.ethertype);
@@ -78,6 +80,19 @@ export function executeActions(ctx: XlateContext, b: Branch, actions: readonly A
       default:
         xlateUnsupported(ctx, a);
     }
+  }
+}
+
+/** A set-field, with its step carrying the field's value before and after (`trace --json`). */
+function xlateSetFieldTraced(ctx: XlateContext, b: Branch, a: Action & { type: "set_field" }): void {
+  const name = a.field.name;
+  const from = name === "opaque" ? undefined : readField(b.flow, name);
+  const at = ctx.trace.steps.length;
+  xlateSetField(ctx, b, a);
+  const step = ctx.trace.steps[at];
+  if (step?.kind === "set-field" && name !== "opaque" && from !== undefined) {
+    step.from = from;
+    step.to = readField(b.flow, name);
   }
 }
 
@@ -204,7 +219,7 @@ function xlateOutputNormal(ctx: XlateContext, b: Branch): void {
   ctx.dp.vlans ??= ingressVlans(ctx.ingress, ctx.wc);
   const r = xlateNormal(n.bridge, new FlowKey(b.flow.key.slice()), n.now, { learn: n.learn });
   for (let i = 0; i < r.mask.length; i++) ctx.wc.bytes[i] |= r.mask[i];
-  ctx.note("normal", "output:NORMAL");
+  ctx.note("normal", "output:NORMAL", { normal: r.decision });
   for (const line of r.trace) ctx.trace.add({ kind: "normal", depth: ctx.indent + 1, text: line });
   ctx.normal.push({ dependsOn: r.dependsOn, source: r.source });
   const dpTags = ctx.dp.vlans;
@@ -218,6 +233,7 @@ function xlateOutputNormal(ctx: XlateContext, b: Branch): void {
       dpTags[0] = { ...dpTags[0], tci: (dpTags[0].tci & 0xf000) | (v.getUint16(off + 4, true) & 0xfff) };
     }
     if (type !== A.DROP) ctx.out.append(r.actions.subarray(off, off + len));
+    else ctx.normalDrop ??= v.getUint32(off + 4, true);
     off += len;
   }
 }

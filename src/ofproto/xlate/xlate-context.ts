@@ -22,7 +22,7 @@ import { ActionList } from "../../datapath/datapath-actions.ts";
 import { KeyMask } from "../../datapath/flow-key.ts";
 import type { NormalBridge, NormalResult } from "../normal/xlate-normal.ts";
 import type { PipelineFlow } from "../pipeline-flow.ts";
-import type { ControllerUserdata } from "./controller-userdata.ts";
+import type { UserdataEncoder } from "./controller-userdata.ts";
 import { type Branch, DatapathState } from "./packet-state.ts";
 import type { PortMap } from "./port-map.ts";
 import type { MeterSource } from "./xlate-meter.ts";
@@ -68,7 +68,7 @@ export interface XlateEnv {
   /** The meter instruction's meters (xlate-meter.ts). Absent: meters are accepted, not applied. */
   meters?: MeterSource;
   ports: PortMap;
-  controller: ControllerUserdata;
+  controller: UserdataEncoder;
   /** SET_CONFIG OFPC_FRAG_DROP: IP fragments are dropped before table 0 (xlate.ts). */
   fragDrop?: boolean;
   /** output:NORMAL: the bridge's L2 state, whether to learn, and the clock. Absent: NORMAL drops. */
@@ -106,8 +106,11 @@ export class XlateContext {
   /** Guard depth: tables in the current chain + TABLE re-runs + groups. */
   depth = 0;
   groupDepth = 0;
-  /** Trace nesting (groups, buckets, re-runs), for rendering. */
+  /** Trace nesting (tables reached by goto, groups, buckets, re-runs), for rendering. */
   indent = 0;
+  /** The first drop reason output:NORMAL decided (DROP_REASON); when nothing else is
+   *  emitted the result is an A_DROP with it, so the fast path counts drops by reason. */
+  normalDrop: number | undefined;
   resubmits = 0;
   failed: string | undefined;
   /** output:TABLE in a packet-out: runs the pipeline from table 0 (set by xlate.ts). */

@@ -5,12 +5,14 @@
 // Design: steps are data first so the CLI and REST can render or filter them (e.g. only the
 //   rules hit); the sentence is there so nobody needs a renderer to read one. NORMAL's own
 //   trace lines become "normal" steps nested under the output:NORMAL that called it.
-// Invariants: steps are in execution order; depth is the nesting of tables/groups/buckets.
+// Invariants: steps are in execution order; depth is the nesting of tables reached by
+//   goto_table, groups, buckets and pipeline re-runs.
 // Threading: main thread.
 
 import type { Action } from "../../../openflow/actions/actions.ts";
 import { OFPP } from "../../../openflow/constants.ts";
 import type { OxmValue } from "../../../openflow/match/oxm-fields.ts";
+import type { NormalDecision } from "../normal/xlate-normal.ts";
 
 export type XlateStepKind =
   | "table" // a lookup and its result (rule or miss)
@@ -40,6 +42,11 @@ export interface XlateStep {
   tableId?: number;
   rule?: RuleSummary;
   field?: string;
+  /** A set-field's value before and after (the packet's own, read from the flow). */
+  from?: OxmValue;
+  to?: OxmValue;
+  /** What output:NORMAL decided. */
+  normal?: NormalDecision;
   /** Datapath port for outputs. */
   port?: number;
   groupId?: number;

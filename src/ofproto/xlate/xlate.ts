@@ -23,6 +23,10 @@
 //   action set is not executed then, but outputs already made by apply-actions stand.
 //   Every lookup, matched or missed, is recorded in order (tableVisits, interned by
 //   table-visits.ts): the table counters are credited from it per packet, never here.
+//   In the trace, a table reached by goto_table nests one level under the goto (as
+//   ofproto/trace indents). When NORMAL decided a drop and nothing else sends the packet,
+//   the list is A_DROP with NORMAL's reason (VLAN_MISMATCH, NO_PORTS, ...) so the fast path
+//   counts the drop by reason (one record per packet of that megaflow).
 // Invariants: the result's mask covers every key bit the translation read (soundness: any
 //   packet equal to this one under the mask translates to the same actions); the input flow
 //   is not modified (the walk works on a clone).
@@ -32,7 +36,7 @@ import type { Action } from "../../../openflow/actions/actions.ts";
 import type { Instruction } from "../../../openflow/instructions.ts";
 import { formatMatch } from "../../../openflow/match/match-format.ts";
 import { OFPPC } from "../../../openflow/messages/port.ts";
-import { ActionList, DROP_REASON } from "../../datapath/datapath-actions.ts";
+import { A, ActionList, DROP_REASON } from "../../datapath/datapath-actions.ts";
 import { FRAG, KEY, PRESENT } from "../../datapath/flow-key.ts";
 import type { PipelineFlow } from "../pipeline-flow.ts";
 import { inputBlocked } from "../port-state.ts";
@@ -161,8 +165,11 @@ function runPipeline(ctx: XlateContext, b: Branch, first: number): void {
   let tableId = first;
   let entered = 0;
   let origin: ActionOrigin | undefined;
+  const indent = ctx.indent;
   try {
     for (;;) {
+      // A table reached by goto_table nests under it in the trace (as ofproto/trace does).
+      ctx.indent = indent + entered;
       if (!ctx.enter("table")) return;
       entered++;
       const rule = ctx.env.tables.lookup(tableId, b.flow, ctx.wc);
@@ -189,6 +196,7 @@ function runPipeline(ctx: XlateContext, b: Branch, first: number): void {
     executeActions(ctx, b, ordered, origin as ActionOrigin);
   } finally {
     for (let i = 0; i < entered; i++) ctx.leave("table");
+    ctx.indent = indent;
   }
 }
 
@@ -244,12 +252,27 @@ function runInstructions(
   return next;
 }
 
+/** Record types that send the packet somewhere (or up): a list without any is a drop. */
+const EMITTING = new Set<number>([A.OUTPUT, A.OUTPUT_SET, A.USERSPACE, A.SAMPLE, A.DEC_TTL, A.DROP]);
+
+function emits(list: Uint8Array): boolean {
+  for (let off = 0; off + 4 <= list.length; ) {
+    if (EMITTING.has(list[off] | (list[off + 1] << 8))) return true;
+    off += list[off + 2] | (list[off + 3] << 8) || 4;
+  }
+  return false;
+}
+
 function finish(ctx: XlateContext, b: Branch): XlateResult {
   let actions: Uint8Array;
   if (ctx.failed !== undefined) {
     actions = new ActionList().drop(DROP_REASON.XLATE_FAILED).bytes();
     ctx.trace.add({ kind: "drop", depth: 0, text: "result: drop megaflow (translation failed)" });
   } else {
+    // NORMAL decided a drop and nothing else was emitted: say why, so the fast path counts it.
+    if (ctx.normalDrop !== undefined && ctx.normalDrop !== DROP_REASON.NONE && !emits(ctx.out.bytes())) {
+      ctx.out.drop(ctx.normalDrop);
+    }
     actions = ctx.out.bytes();
     if (actions.length === 0)
       ctx.trace.add({ kind: "drop", depth: 0, text: "result: no outputs, the packet is dropped" });

@@ -84,6 +84,33 @@ describe("batch pipeline", () => {
     expect(fp.bufferFreeCount()).toBe(64);
   });
 
+  it("counts per megaflow which cache found each packet: classifier hits, the rest EMC hits", async () => {
+    const fp = await createFastPath({ buffers: 64 });
+    const a = installFor(fp, udpFrame(1), outputAction(7));
+    const b = installFor(fp, udpFrame(3), outputAction(7));
+    // Batch 1: both found by the classifier (then cached); batch 2 and 3: a from the cache.
+    receive(fp, [udpFrame(1), udpFrame(3)]);
+    fp.dpProcessBatch(IN_PORT, 2, 1);
+    receive(fp, [udpFrame(1)]);
+    fp.dpProcessBatch(IN_PORT, 1, 2);
+    receive(fp, [udpFrame(1), udpFrame(1)]);
+    fp.dpProcessBatch(IN_PORT, 2, 3);
+    drainTx(fp);
+    expect([fp.megaflowPackets(a), fp.megaflowClassifierHits(a)]).toEqual([4n, 1n]);
+    expect([fp.megaflowPackets(b), fp.megaflowClassifierHits(b)]).toEqual([1n, 1n]);
+    // With the cache off every hit is the classifier's.
+    fp.dpSetEmcEnabled(false);
+    receive(fp, [udpFrame(3), udpFrame(3)]);
+    fp.dpProcessBatch(IN_PORT, 2, 4);
+    drainTx(fp);
+    expect([fp.megaflowPackets(b), fp.megaflowClassifierHits(b)]).toEqual([3n, 3n]);
+    // A new flow in a reused record starts from zero.
+    fp.megaflowRemove(b);
+    const c = installFor(fp, udpFrame(5), outputAction(7));
+    expect(c).toBe(b);
+    expect(fp.megaflowClassifierHits(c)).toBe(0n);
+  });
+
   it("stops serving a removed megaflow, from the cache too", async () => {
     const fp = await createFastPath({ buffers: 64 });
     const f = installFor(fp, udpFrame(5), outputAction(2));

@@ -20,6 +20,7 @@ import { addAddress, ping } from "../../support/ns-traffic.ts";
 import { parsePromText } from "../../support/prom-text.ts";
 import { pollUntil, SwitchDaemon, stopSwitch } from "../../support/switch-daemon.ts";
 import { REPO_ROOT } from "../daemon/daemon-process.ts";
+import { frame as frameOf, sendFrames } from "../ports/frame-peer.ts";
 
 const run = promisify(execFile);
 const lab = new NetLab();
@@ -88,7 +89,7 @@ async function scrape() {
 }
 
 beforeAll(async () => {
-  requireTools("ip", "ping", "tshark");
+  requireTools("ip", "ping", "tshark", "/usr/bin/ovs-ofctl");
   dir = mkdtempSync(join(tmpdir(), "wasmvs-observe-"));
   try {
     a = lab.addVethNs("a");
@@ -217,6 +218,75 @@ describe("/metrics", () => {
   }, 30_000);
 });
 
+describe("/metrics: drops by reason, OpenFlow channels, megaflows", () => {
+  it("counts NORMAL's VLAN-mismatch drops under reason vlan_mismatch, served by a drop(2) megaflow", async () => {
+    const s = sw as SwitchDaemon;
+    const c = lab.addVethNs("c");
+    await s.addPort({ name: c.host, type: "system", vlanMode: "access", tag: 10 });
+    const drops = (m: Awaited<ReturnType<typeof scrape>>) =>
+      m.value("wasmvs_datapath_drops_total", { reason: "vlan_mismatch" });
+    const before = await scrape();
+    // Tagged VLAN 30 frames into an access port of VLAN 10: NORMAL drops them.
+    const N = 5;
+    const tagged = Array.from({ length: N }, () =>
+      frameOf({ src: "02:77:6d:74:00:0c", dst: "ff:ff:ff:ff:ff:ff", tags: [[0x8100, 30]] }),
+    );
+    await sendFrames(c.ns, c.peer, tagged);
+    const after = await pollUntil("vlan_mismatch drops counted", scrape, (m) => drops(m) >= drops(before) + N);
+    expect(drops(after)).toBe(drops(before) + N);
+    // The fast path's own counter by reason is the same number.
+    expect(after.value("wasmvs_datapath_counter_total", { counter: "action.drop.vlan_mismatch" })).toBe(drops(after));
+    const dump = await cli("dpctl", "dump-flows");
+    expect(dump.out).toMatch(/eth_type\(0x8100\),vlan\(vid=30[,)].*, packets:\d+, .*actions:drop\(2\)\n/);
+    // Every dropping counter and every A_DROP reason is exported, plus no_actions.
+    const reasons = after.all("wasmvs_datapath_drops_total").map((x) => x.labels.reason);
+    for (const r of ["vlan_mismatch", "no_ports", "input_is_output", "admin_down", "xlate_failed", "no_actions"]) {
+      expect(reasons).toContain(r);
+    }
+    for (const r of ["meter.drop", "capture.dropped", "action.no_headroom", "tx.queue_full"])
+      expect(reasons).toContain(r);
+    expect(reasons).not.toContain("action.drop");
+    expect(after.types.get("wasmvs_datapath_parse_errors_total")).toBe("counter");
+    expect(after.all("wasmvs_datapath_parse_errors_total").map((x) => x.labels.reason)).toContain("truncated_ipv4");
+    // sFlow samples are not exported: there is no sFlow agent yet.
+    expect([...after.types.keys()].filter((k) => k.includes("sflow"))).toEqual([]);
+  }, 40_000);
+
+  it("wasmvs_datapath_megaflows is the number of megaflows dpctl dumps", async () => {
+    const r = await ping(a.ns, B_IP, { count: 2, deadline: 10 });
+    expect(r.received).toBe(2);
+    await pollUntil(
+      "megaflow gauge equals the dump",
+      async () => {
+        const n = JSON.parse((await cli("--json", "dpctl", "dump-flows")).out).length;
+        return { n, gauge: (await scrape()).value("wasmvs_datapath_megaflows") };
+      },
+      (x) => x.n > 0 && x.gauge === x.n,
+    );
+  }, 30_000);
+
+  it("shows an OpenFlow channel while a controller (ovs-ofctl monitor) is connected, and the listener", async () => {
+    const s = sw as SwitchDaemon;
+    const channels = (m: Awaited<ReturnType<typeof scrape>>) =>
+      m.value("wasmvs_openflow_channels", { bridge: s.bridge, state: "connected" });
+    const idle = await scrape();
+    expect(channels(idle)).toBe(0);
+    expect(idle.all("wasmvs_openflow_listeners", { bridge: s.bridge }).length).toBeGreaterThan(0);
+    const runDir = mkdtempSync(join(tmpdir(), "wvs-mon-"));
+    const monitor = spawn("/usr/bin/ovs-ofctl", ["-O", "OpenFlow13", "monitor", s.mgmtSocket], {
+      env: { ...process.env, OVS_RUNDIR: runDir },
+      stdio: "ignore",
+    });
+    try {
+      await pollUntil("channel connected", scrape, (m) => channels(m) === 1);
+    } finally {
+      monitor.kill();
+      rmSync(runDir, { recursive: true, force: true });
+    }
+    await pollUntil("channel gone", scrape, (m) => channels(m) === 0);
+  }, 30_000);
+});
+
 describe("wasmvs dpctl, stats and top", () => {
   it("dump-flows shows the megaflows pings created; del-flows empties it and traffic re-installs", async () => {
     const r = await ping(a.ns, B_IP, { count: 3, deadline: 10 });
@@ -229,13 +299,31 @@ describe("wasmvs dpctl, stats and top", () => {
     expect(l2.length, dump.out).toBeGreaterThan(0);
     for (const l of lines)
       expect(l).toMatch(
-        /^recirc_id\(0\),.*, packets:\d+, bytes:\d+, used:(never|\d+\.\d{3}s), (flags:\S+, )?emc:\d+, actions:\S+$/,
+        /^recirc_id\(0\),.*, packets:\d+, bytes:\d+, used:(never|\d+\.\d{3}s), age:\d+\.\d{3}s, (flags:\S+, )?hits:emc=\d+\/classifier=\d+, emc:\d+, actions:\S+$/,
       );
     const json = JSON.parse((await cli("--json", "dpctl", "dump-flows")).out);
     expect(json.some((f: { packets: number }) => f.packets > 0)).toBe(true);
+    // Which cache served each flow: the two kinds of hits add up to its packets.
+    for (const f of json as Array<{ packets: number; hits: { emc: number; classifier: number } }>) {
+      expect(f.hits.emc + f.hits.classifier).toBe(f.packets);
+    }
 
     const show = await cli("dpctl", "show");
-    expect(show.out).toMatch(/lookups: hit:\d+ missed:[1-9]\d* lost:\d+/);
+    const n = (re: RegExp) => Number(re.exec(show.out)?.[1] ?? Number.NaN);
+    const hit = n(/lookups: hit:(\d+) /);
+    const missed = n(/ missed:(\d+) lost:/);
+    const emcHit = n(/ emc: hit:(\d+) /);
+    const emcMiss = n(/ emc: hit:\d+ miss:(\d+) /);
+    const mfHit = n(/ megaflow: hit:(\d+) /);
+    const mfMiss = n(/ megaflow: hit:\d+ miss:(\d+)\n/);
+    expect(show.out).toMatch(/lookups: hit:\d+ missed:[1-9]\d* lost:0\n/);
+    // Hits are the cache's plus the classifier's; the classifier sees what the cache missed;
+    // what it misses goes up.
+    expect(emcHit).toBeGreaterThan(0);
+    expect(hit).toBe(emcHit + mfHit);
+    expect(mfHit + mfMiss).toBe(emcMiss);
+    expect(missed).toBe(mfMiss);
+    expect(show.out).toMatch(/\n {2}upcalls: miss:\d+ action:\d+ queue_full:0\n {2}flows: [1-9]\d*\n/);
     expect(show.out).toContain(`: ${a.host} (bridge ${(sw as SwitchDaemon).bridge})`);
 
     const del = await cli("dpctl", "del-flows");

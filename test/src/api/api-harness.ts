@@ -9,6 +9,7 @@ import { pino } from "pino";
 import { expect } from "vitest";
 import { type Api, buildApi } from "../../../src/api/app.ts";
 import type { FlowBridges } from "../../../src/api/flows.ts";
+import type { TraceTargets } from "../../../src/api/trace.ts";
 import { ConfigStore, JOURNAL_FILE } from "../../../src/config/config-store.ts";
 import type { DataplaneView } from "../../../src/switch/dataplane-view.ts";
 import { SwitchService } from "../../../src/switch/switch-service.ts";
@@ -30,13 +31,19 @@ export interface Harness {
 export const logger = pino({ level: "silent" });
 
 export async function openHarness(
-  opts: { dir?: string; sysfsRoot?: string; dataplane?: DataplaneView; flows?: FlowBridges } = {},
+  opts: {
+    dir?: string;
+    sysfsRoot?: string;
+    dataplane?: DataplaneView;
+    flows?: FlowBridges;
+    traceTargets?: TraceTargets;
+  } = {},
 ) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "wasmvs-api-"));
   const store = await ConfigStore.open(dir, logger);
   const service = new SwitchService({ store, logger, sysfsRoot: opts.sysfsRoot, dataplane: opts.dataplane });
   service.start();
-  const api = await buildApi(service, logger, { flows: opts.flows });
+  const api = await buildApi(service, logger, { flows: opts.flows, traceTargets: opts.traceTargets });
   const call = async (method: string, url: string, payload?: unknown) => {
     const res = await api.inject({
       method: method as "GET",

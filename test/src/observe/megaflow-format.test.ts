@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ActionList } from "../../../src/datapath/datapath-actions.ts";
 import { KEY, KEY_SIZE, KeyMask, PRESENT } from "../../../src/datapath/flow-key.ts";
 import {
+  formatAge,
   formatMegaflow,
   formatMegaflowMatch,
   formatTcpFlags,
@@ -59,7 +60,7 @@ describe("dpctl megaflow text", () => {
     );
   });
 
-  it("renders the whole line: stats, used, TCP flags, EMC entries and datapath actions", () => {
+  it("renders the whole line: stats, used, age, TCP flags, which cache served it, EMC entries, actions", () => {
     const mask = new KeyMask().inPort().ethDst();
     const line = formatMegaflow(
       {
@@ -68,6 +69,7 @@ describe("dpctl megaflow text", () => {
         mask: mask.bytes,
         actions: new ActionList().popVlan().output(3).bytes(),
         packets: 3,
+        classifierHits: 1,
         bytes: 294,
         used: 1000,
         installed: 500,
@@ -77,13 +79,15 @@ describe("dpctl megaflow text", () => {
       1512,
     );
     expect(line).toBe(
-      "recirc_id(0),in_port(2),eth(dst=02:00:00:00:00:02), packets:3, bytes:294, used:0.512s, flags:S., emc:1, actions:pop_vlan,output:3",
+      "recirc_id(0),in_port(2),eth(dst=02:00:00:00:00:02), packets:3, bytes:294, used:0.512s, age:1.012s, flags:S., hits:emc=2/classifier=1, emc:1, actions:pop_vlan,output:3",
     );
   });
 
   it("says never for a flow that was never hit, and reads the wrapping clock", () => {
     expect(formatUsed({ packets: 0, used: 0 }, 5)).toBe("never");
     expect(formatUsed({ packets: 1, used: 0xffffff00 }, 0x100)).toBe("0.512s");
+    expect(formatAge({ installed: 0xfffff000 }, 0x1000)).toBe("8.192s");
+    expect(formatAge({ installed: 42 }, 42)).toBe("0.000s");
     expect(formatTcpFlags(0x11)).toBe("F.");
     expect(formatTcpFlags(0x04)).toBe("R");
   });

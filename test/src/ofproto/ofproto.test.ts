@@ -16,7 +16,7 @@ import { OfpError } from "../../../openflow/errors.ts";
 import { OFPFC, OFPFF } from "../../../openflow/messages/flow-mod.ts";
 import { type FlowRemovedMessage, OFPRR } from "../../../openflow/messages/flow-removed.ts";
 import { OFPPC } from "../../../openflow/messages/port.ts";
-import { describeActions } from "../../../src/datapath/datapath-actions.ts";
+import { DROP_REASON, describeActions } from "../../../src/datapath/datapath-actions.ts";
 import { createFastPath, type FastPath } from "../../../src/datapath/fastpath-module.ts";
 import type { DatapathRuntime } from "../../../src/datapath/runtime/datapath-runtime.ts";
 import { GONE_DELETED } from "../../../src/datapath/runtime/ring-messages.ts";
@@ -89,6 +89,19 @@ describe("Ofproto", () => {
     expect(brOf(of).macs.lookup(0, A, of.now())).toBe(1);
     // The registry keeps NORMAL's dependency: learning B later revalidates the flood to B.
     expect(of.registry.get(rt.installs[0].handle)?.dependsOn).toEqual({ vlan: 0, mac: B });
+  });
+
+  it("reports the upcall latency of every handled miss: installed, and executed without an install", () => {
+    const { of, rt } = setup();
+    const seen: number[] = [];
+    of.upcallLatency = (s) => seen.push(s);
+    miss(of, 1, A, B); // NORMAL once: installed
+    expect([rt.installs.length, rt.executes, seen.length]).toEqual([1, 0, 1]);
+    // NORMAL twice (two decisions, one dependency slot): executed, not installed — still timed.
+    of.flowMod("br", flowMod({ priority: 10, match: [], instructions: [apply(out(OFPP.NORMAL), out(OFPP.NORMAL))] }));
+    miss(of, 1, A, B);
+    expect([rt.installs.length, rt.executes, seen.length]).toEqual([1, 1, 2]);
+    for (const s of seen) expect(s).toBeGreaterThanOrEqual(0);
   });
 
   it("a FLOW_MOD that changes the tables deletes the bridge's megaflows, and only those", () => {
@@ -210,10 +223,11 @@ describe("Ofproto port state", () => {
     of.setPortState("br", 3, { linkUp: false });
     expect(brOf(of).portMap.isLive(13)).toBe(false);
     expect(brOf(of).ports.get(3)?.up).toBe(false);
-    // A NORMAL flood from port 1 skips both (NO_FWD, link down): nothing is left to send to.
+    // A NORMAL flood from port 1 skips both (NO_FWD, link down): nothing is left to send to,
+    // a drop the fast path counts by its reason (DROP_REASON.NO_PORTS).
     miss(of, 1, A, "02:00:00:00:00:99");
     const last = rt.installs[rt.installs.length - 1].actions;
-    expect(describeActions(last)).toBe("drop");
+    expect(describeActions(last)).toBe(`drop(${DROP_REASON.NO_PORTS})`);
     of.setPortState("br", 3, { linkUp: true });
     miss(of, 1, A, "02:00:00:00:00:99");
     expect(describeActions(rt.installs[rt.installs.length - 1].actions)).toBe("output:3");

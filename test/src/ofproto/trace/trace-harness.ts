@@ -39,21 +39,28 @@ export interface TraceBridge {
 
 export const BRIDGE = "br0";
 
-/** br0 with ports p1..pN (dp = ofport = i); `policies` overrides a port's VLAN policy. */
-export function traceBridge(fp: FastPath, n = 3, policies: Record<number, VlanPolicy> = {}): TraceBridge {
+/** br0 with ports p1..pN (dp = ofport = i); `policies` overrides a port's VLAN policy and
+ *  `numbering` a port's OpenFlow number and name. */
+export function traceBridge(
+  fp: FastPath,
+  n = 3,
+  policies: Record<number, VlanPolicy> = {},
+  numbering: (i: number) => { ofPort: number; name: string } = (i) => ({ ofPort: i, name: `p${i}` }),
+): TraceBridge {
   const of = new Ofproto();
   const rt = new RecordingRuntime();
   of.attach(rt as unknown as DatapathRuntime);
   const br = of.addBridge(BRIDGE, 300, 1000);
   for (let i = 1; i <= n; i++) {
-    of.setPort(BRIDGE, { dpPort: i, name: `p${i}`, policy: policies[i] ?? policyOf("trunk", 0, []), up: true }, i);
+    const { ofPort, name } = numbering(i);
+    of.setPort(BRIDGE, { dpPort: i, name, policy: policies[i] ?? policyOf("trunk", 0, []), up: true }, ofPort);
   }
   const target: TraceTarget = {
     bridge: BRIDGE,
     ports: () =>
       [...br.ports.values()].map((p) => ({ dpPort: p.dpPort, ofPort: br.ofPorts.get(p.dpPort) ?? 0, name: p.name })),
     parseKey: async (frame, dpPort) => parseKey(fp, frame, dpPort),
-    translate: (dpPort, key, generate) => of.translate(br, dpPort, key, generate),
+    translate: (dpPort, key, generate) => of.traceTranslate(br, dpPort, key, generate),
   };
   return { of, rt, target };
 }

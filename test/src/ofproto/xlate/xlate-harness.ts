@@ -159,7 +159,11 @@ export function addRule(
   t.insert({ tableId, priority, match, instructions, cookie, flags: 0, idleTimeout: 0, hardTimeout: 0 }, 0);
 }
 
-export function env(tables: XlateEnv["tables"], portMap = ports(4), groups = new Groups()): XlateEnv {
+export function env(
+  tables: XlateEnv["tables"],
+  portMap = ports(4),
+  groups = new Groups(),
+): XlateEnv & { controller: ControllerUserdata } {
   return { tables, ports: portMap, groups, controller: new ControllerUserdata() };
 }
 
