@@ -13,10 +13,12 @@
 //   Spans that only exist in the pipeline (in_port, metadata, tunnel_id) un-wildcard as: in_port
 //   → KEY.IN_PORT (the OpenFlow port is a function of the datapath port); metadata, tunnel_id →
 //   nothing (they are computed from rules already matched; see pipeline-flow.ts).
-//   Fields the key does not carry — mpls_label/tc/bos, pbb_isid, ipv6_exthdr (our parser does not
-//   parse MPLS, PBB or record extension headers): a rule constraining them is accepted (they are
-//   known fields, so no OFPBMC_BAD_FIELD) but never matches any packet; readField returns
-//   undefined, writeField false. OVS would match MPLS packets; we cannot see their labels.
+//   mpls_label/tc/bos are bit spans of the top label stack entry (KEY.MPLS_LSE, layer
+//   PRESENT.MPLS); deeper entries are not in the key (OpenFlow 1.3 matches only the top one).
+//   Fields the key does not carry — pbb_isid, ipv6_exthdr (our parser does not parse PBB or
+//   record extension headers): a rule constraining them is accepted (they are known fields, so
+//   no OFPBMC_BAD_FIELD) but never matches any packet; readField returns undefined, writeField
+//   false.
 //   arp_op is 16 bits but the key keeps the opcode's low byte (IP_PROTO): a rule with arp_op >
 //   255 never matches, and set_field arp_op records only the low byte in the key.
 //   A zero mask is no constraint at all (not even the layer's presence).
@@ -94,15 +96,15 @@ const MAP: Record<OxmName, FieldMap> = {
   ipv6_nd_target: at(span(KEY.ND_TARGET, 16), PRESENT.ND),
   ipv6_nd_sll: at(span(KEY.ARP_SHA, 6), PRESENT.ND),
   ipv6_nd_tll: at(span(KEY.ARP_THA, 6), PRESENT.ND),
-  mpls_label: ABSENT,
-  mpls_tc: ABSENT,
-  mpls_bos: ABSENT,
+  mpls_label: at(span(KEY.MPLS_LSE, 4, 12, 20), PRESENT.MPLS),
+  mpls_tc: at(span(KEY.MPLS_LSE, 4, 9, 3), PRESENT.MPLS),
+  mpls_bos: at(span(KEY.MPLS_LSE, 4, 8, 1), PRESENT.MPLS),
   pbb_isid: ABSENT,
   tunnel_id: at(span(PIPE.TUNNEL_ID, 8)),
   ipv6_exthdr: ABSENT,
 };
 
-/** True when the datapath key can carry `name` (false: MPLS, PBB, IPv6 extension headers). */
+/** True when the datapath key can carry `name` (false: PBB, IPv6 extension headers). */
 export function fieldInKey(name: OxmName): boolean {
   return MAP[name].span !== undefined;
 }
@@ -246,7 +248,7 @@ export function unwildcardPipelineMask(wc: KeyMask, pipeMask: Uint8Array): void 
 /**
  * set_field: writes `field` into `flow`. Returns false (flow unchanged) when the packet lacks
  * the field's layer (e.g. tcp_src on UDP, vlan_vid on an untagged frame), when the key does not
- * carry the field (MPLS, PBB) or the field is read-only (in_port, in_phy_port, ipv6_exthdr).
+ * carry the field (PBB) or the field is read-only (in_port, in_phy_port, ipv6_exthdr).
  */
 export function writeField(flow: PipelineFlow, field: { name: OxmName | "opaque"; value: OxmValue }): boolean {
   if (field.name === "opaque" || !oxmFieldByName(field.name).settable) return false;
