@@ -45,6 +45,7 @@ import {
   type XlateRule,
 } from "./xlate-context.ts";
 import { xlateMeter } from "./xlate-meter.ts";
+import { beneathUnknownReason } from "./xlate-mpls.ts";
 import { formatActions, type XlateTrace } from "./xlate-trace.ts";
 
 export interface XlateResult {
@@ -140,6 +141,10 @@ function runPipeline(ctx: XlateContext, b: Branch, first: number): void {
     for (;;) {
       if (!ctx.enter("table")) return;
       entered++;
+      if (b.beneathUnknown) {
+        ctx.fail(beneathUnknownReason(`table ${tableId}`));
+        return;
+      }
       const rule = ctx.env.tables.lookup(tableId, b.flow, ctx.wc);
       if (!rule) {
         ctx.note("table", `table ${tableId}: no match and no table-miss rule: drop`, { tableId });
