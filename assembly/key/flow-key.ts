@@ -30,7 +30,7 @@
 //   64     2  TP_SRC       be16        TCP/UDP/SCTP source port; ICMP type in the low byte
 //   66     2  TP_DST       be16        TCP/UDP/SCTP dest port;   ICMP code in the low byte
 //   68     2  TCP_FLAGS    be16        TCP flags (low 12 bits of offset/flags word)
-//   70     2  (zero)
+//   70     2  ARP_OP       be16        ARP opcode, all 16 bits (IP_PROTO keeps the low 8, as OVS)
 //   72     4  IPV6_LABEL   be32        IPv6 flow label (20 bits)
 //   76     4  MPLS_LSE     be32        top MPLS label stack entry as on the wire:
 //                                      label 20 | tc 3 | bos 1 | ttl 8 (P_MPLS)
@@ -67,6 +67,7 @@
 @inline export const K_TP_SRC: u32 = 64;
 @inline export const K_TP_DST: u32 = 66;
 @inline export const K_TCP_FLAGS: u32 = 68;
+@inline export const K_ARP_OP: u32 = 70;
 @inline export const K_IPV6_LABEL: u32 = 72;
 @inline export const K_MPLS_LSE: u32 = 76;
 @inline export const K_ARP_SHA: u32 = 80;

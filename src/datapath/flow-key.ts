@@ -23,6 +23,8 @@ export const KEY = {
   TP_SRC: 64,
   TP_DST: 66,
   TCP_FLAGS: 68,
+  /** ARP opcode, all 16 bits (IP_PROTO holds its low byte). */
+  ARP_OP: 70,
   IPV6_LABEL: 72,
   /** Top MPLS label stack entry, wire order: label 20 | tc 3 | bos 1 | ttl 8. */
   MPLS_LSE: 76,

@@ -158,7 +158,7 @@ function innerGroups(m: Masked): string[] {
       ...group("arp", [
         ...field("sip", m, KEY.NW_SRC, 4, "ip4"),
         ...field("tip", m, KEY.NW_DST, 4, "ip4"),
-        ...field("op", m, KEY.IP_PROTO, 1, "dec"),
+        ...field("op", m, KEY.ARP_OP, 2, "dec"),
         ...field("sha", m, KEY.ARP_SHA, 6, "mac"),
         ...field("tha", m, KEY.ARP_THA, 6, "mac"),
       ]),

@@ -19,8 +19,7 @@
 //   record extension headers): a rule constraining them is accepted (they are known fields, so
 //   no OFPBMC_BAD_FIELD) but never matches any packet; readField returns undefined, writeField
 //   false.
-//   arp_op is 16 bits but the key keeps the opcode's low byte (IP_PROTO): a rule with arp_op >
-//   255 never matches, and set_field arp_op records only the low byte in the key.
+//   arp_op is the key's 16-bit ARP_OP (IP_PROTO also holds its low byte, as OVS's nw_proto).
 //   A zero mask is no constraint at all (not even the layer's presence).
 // Invariants (the un-wildcarding contract): the bits unwildcardField records cover every key bit
 //   that readField/fieldMatches/compileMatch consult for that field — extra bits are safe,
@@ -83,7 +82,7 @@ const MAP: Record<OxmName, FieldMap> = {
   sctp_dst: at(span(KEY.TP_DST, 2), PRESENT.SCTP),
   icmpv4_type: at(span(KEY.TP_SRC + 1, 1), PRESENT.ICMP4),
   icmpv4_code: at(span(KEY.TP_DST + 1, 1), PRESENT.ICMP4),
-  arp_op: at(span(KEY.IP_PROTO, 1), PRESENT.ARP),
+  arp_op: at(span(KEY.ARP_OP, 2), PRESENT.ARP),
   arp_spa: at(span(KEY.NW_SRC, 4), PRESENT.ARP),
   arp_tpa: at(span(KEY.NW_DST, 4), PRESENT.ARP),
   arp_sha: at(span(KEY.ARP_SHA, 6), PRESENT.ARP),
@@ -287,7 +286,7 @@ function constrainByte(c: CompiledMatch, at: number, mb: number, vb: number): bo
 /**
  * Merges a field's mask and value into (mask, value) at its span: field bits placed at the
  * span's shift. False when they contradict bits already there, or when the value has 1-bits
- * (under the mask) the span cannot hold (arp_op > 255).
+ * (under the mask) the span cannot hold.
  */
 function constrainSpan(c: CompiledMatch, s: Span, mask: OxmValue, value: OxmValue): boolean {
   if (typeof mask === "number" && typeof value === "number" && s.bytes <= 4) {
@@ -339,7 +338,7 @@ function layerBit(layer: number, ethType: number | undefined): number {
 
 /**
  * Compiles a (validated, basic-only) match into key mask/value, or undefined when no packet can
- * match it (a field the key does not carry, arp_op > 255, contradictory in_port/in_phy_port).
+ * match it (a field the key does not carry, contradictory in_port/in_phy_port).
  * With `into`, that scratch pair is cleared and filled (and returned) instead of allocating.
  */
 export function compileMatch(match: readonly OxmBasic[], into?: CompiledMatch): CompiledMatch | undefined {

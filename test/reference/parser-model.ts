@@ -30,6 +30,7 @@ export const K = {
   TP_SRC: 64,
   TP_DST: 66,
   TCP_FLAGS: 68,
+  ARP_OP: 70,
   IPV6_LABEL: 72,
   MPLS_LSE: 76,
   ARP_SHA: 80,
@@ -164,6 +165,7 @@ function arp(f: Uint8Array, dv: DataView, at: number, o: Out, done: Done): Model
     return done();
   }
   o.key[K.IP_PROTO] = f[at + 7];
+  o.kv.setUint16(K.ARP_OP, dv.getUint16(at + 6));
   o.copy(K.ARP_SHA, f, at + 8, 6);
   o.copy(K.NW_SRC, f, at + 14, 4);
   o.copy(K.ARP_THA, f, at + 18, 6);
@@ -378,6 +380,7 @@ export interface KeyFields {
   tpSrc: number;
   tpDst: number;
   tcpFlags: number;
+  arpOp: number;
   ipv6Label: number;
   mplsLse: number;
   arpSha: string;
@@ -386,7 +389,7 @@ export interface KeyFields {
 }
 
 /** Offsets of the key's padding bytes, which must always be zero. */
-export const KEY_PADDING = [70, 71, 92, 93, 94, 95];
+export const KEY_PADDING = [92, 93, 94, 95];
 
 const mac = (k: Uint8Array, at: number) =>
   Array.from(k.subarray(at, at + 6), (b) => b.toString(16).padStart(2, "0")).join(":");
@@ -415,6 +418,7 @@ export function decodeKey(k: Uint8Array): KeyFields {
     tpSrc: dv.getUint16(K.TP_SRC),
     tpDst: dv.getUint16(K.TP_DST),
     tcpFlags: dv.getUint16(K.TCP_FLAGS),
+    arpOp: dv.getUint16(K.ARP_OP),
     ipv6Label: dv.getUint32(K.IPV6_LABEL),
     mplsLse: dv.getUint32(K.MPLS_LSE),
     arpSha: mac(k, K.ARP_SHA),

@@ -71,7 +71,8 @@ export function flowOf(spec: FlowSpec = {}): PipelineFlow {
   } else if (l3.kind === "arp") {
     present |= PRESENT.ARP;
     put16(k, KEY.ETH_TYPE, 0x0806);
-    k[KEY.IP_PROTO] = l3.op;
+    k[KEY.IP_PROTO] = l3.op & 0xff;
+    put16(k, KEY.ARP_OP, l3.op);
     put32(k, KEY.NW_SRC, l3.spa);
     put32(k, KEY.NW_DST, l3.tpa);
     k.set(l3.sha ?? mac(0x55), KEY.ARP_SHA);

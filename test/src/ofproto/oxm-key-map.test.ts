@@ -175,19 +175,22 @@ describe("writeField", () => {
 });
 
 describe("compileMatch", () => {
-  it("is unsatisfiable for fields the key lacks, arp_op > 255 and contradictions", () => {
+  it("is unsatisfiable for fields the key lacks and contradictions; arp_op has all 16 bits", () => {
     expect(
       compileMatch([
         { name: "eth_type", value: 0x88e7 },
         { name: "pbb_isid", value: 1 },
       ]),
     ).toBeUndefined();
-    expect(
-      compileMatch([
-        { name: "eth_type", value: 0x0806 },
-        { name: "arp_op", value: 0x101 },
-      ]),
-    ).toBeUndefined();
+    const op = compileMatch([
+      { name: "eth_type", value: 0x0806 },
+      { name: "arp_op", value: 0x101 },
+    ]);
+    expect(Array.from(op?.mask.subarray(KEY.ARP_OP, KEY.ARP_OP + 2) ?? [])).toEqual([0xff, 0xff]);
+    expect(Array.from(op?.value.subarray(KEY.ARP_OP, KEY.ARP_OP + 2) ?? [])).toEqual([1, 1]);
+    const arp = flowOf({ l3: { kind: "arp", op: 0x101, spa: 1, tpa: 2 } });
+    expect(readField(arp, "arp_op")).toBe(0x101);
+    expect(fieldMatches(arp, { name: "arp_op", value: 1 })).toBe(false);
     expect(
       compileMatch([
         { name: "in_port", value: 1 },

@@ -28,7 +28,7 @@ export const flowSpecArb: fc.Arbitrary<FlowSpec> = fc
     sport: pick(PORTS),
     dport: pick(PORTS),
     tos: fc.integer({ min: 0, max: 255 }),
-    op: pick([1, 2]),
+    op: pick([1, 2, 0x101]),
   })
   .map((r) => {
     const protoNum = { tcp: 6, udp: 17, icmp: r.kind === "ipv6" ? 58 : 1, gre: 47 }[r.proto];
