@@ -2,11 +2,12 @@
 // of its L3 and L4 headers.
 //
 // What: parseFrame(pkt, len, inPort, key) handles Ethernet II and 802.3 frames with up to two
-//   VLAN tags (802.1Q 0x8100 or 802.1ad 0x88a8, in either position), ARP/RARP, IPv4 and IPv6
-//   (extension headers skipped), TCP, UDP, SCTP, ICMPv4, ICMPv6 and IPv6 neighbour discovery.
+//   VLAN tags (802.1Q 0x8100 or 802.1ad 0x88a8, in either position), MPLS (the top label stack
+//   entry only), ARP/RARP, IPv4 and IPv6 (extension headers skipped), TCP, UDP, SCTP, ICMPv4,
+//   ICMPv6 and IPv6 neighbour discovery.
 //   parsePacket(id, key) runs it over a pool buffer and stores the offsets in its metadata.
 // Design: stages in three files, each header read through its assembly/wire/ view:
-//     parser.ts   Ethernet, VLAN tags, ethertype dispatch
+//     parser.ts   Ethernet, VLAN tags, MPLS top entry, ethertype dispatch
 //     parse-l3.ts ARP, IPv4, IPv6 + extension headers
 //     parse-l4.ts TCP, UDP, SCTP, ICMP, ND
 //   keyClear first, then each stage writes its fields in place; a stage that finds its header
