@@ -1,4 +1,4 @@
-// How much of a frame one connection's PACKET_IN carries: max_len for every reason, and the
+// packet-in.ts: how much of a frame one connection's PACKET_IN carries: max_len for every reason, and the
 // connection's miss_send_len for the packet-ins no CONTROLLER output asked for (OpenFlow 1.3.5
 // §7.3.2: NO_MATCH and INVALID_TTL).
 
