@@ -1,6 +1,6 @@
-// packet-in.ts: how much of a frame one connection's PACKET_IN carries: max_len for every reason, and the
-// connection's miss_send_len for the packet-ins no CONTROLLER output asked for (OpenFlow 1.3.5
-// §7.3.2: NO_MATCH and INVALID_TTL).
+// packet-in.ts: how much of a frame one connection's PACKET_IN carries — max_len for every
+// reason, and the connection's miss_send_len for the packet-ins no CONTROLLER output asked for
+// (OpenFlow 1.3.5 §7.3.2: NO_MATCH and INVALID_TTL).
 
 import { describe, expect, it } from "vitest";
 import { OFPR } from "../../../../openflow/messages/packet-in.ts";
