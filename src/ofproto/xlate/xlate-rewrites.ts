@@ -181,6 +181,12 @@ export function xlateDecNwTtl(ctx: XlateContext, b: Branch, origin: ActionOrigin
     ctx.fail(beneathUnknownReason("dec_nw_ttl"));
     return;
   }
+  if (b.mpls.length > 0 && (b.flow.present & IP) === 0) {
+    // MPLS actions made this an MPLS packet (known without reading the key): no IP TTL to
+    // decrement, as OVS skips dec_ttl on a non-IP flow.
+    ctx.note("action", "dec_nw_ttl: skipped, the packet is MPLS now");
+    return;
+  }
   const ud = ttlUserdata(ctx, origin);
   if (ud === undefined) {
     ctx.fail("dec_nw_ttl: the controller userdata table is full");

@@ -95,13 +95,21 @@ describe("push_mpls and set_field on MPLS fields", () => {
 
   it("lazy rewrites land before the push; IP rewrites after it are skipped (the flow is MPLS now)", () => {
     const r = run([
-      apply(setf("ipv4_dst", 0x0a000063), pushMpls(0x8848), setf("ipv4_src", 0x01010101), setf("mpls_tc", 5), out(2)),
+      apply(
+        setf("ipv4_dst", 0x0a000063),
+        pushMpls(0x8848),
+        setf("ipv4_src", 0x01010101),
+        { type: "dec_nw_ttl" },
+        setf("mpls_tc", 5),
+        out(2),
+      ),
     ]);
     expect(r.failed).toBeUndefined();
     expect(describeActions(r.actions)).toBe(
       "set_ipv4_dst:10.0.0.99,push_mpls:0x8848,set_mpls_lse(0xa00/0xe00),output:12",
     );
     expect(r.trace.text()).toMatch(/set_field ipv4_src=.*skipped/);
+    expect(r.trace.text()).toMatch(/dec_nw_ttl: skipped, the packet is MPLS now/);
   });
 
   it("push on an MPLS packet copies the top entry with bos clear (label, tc, bos read)", () => {
@@ -214,6 +222,15 @@ describe("clones", () => {
     const g = new Groups().add(1, OFPGT_TYPES.ALL, [{ actions: [pushMpls(), out(2)] }, { actions: [out(3)] }]);
     const r = run([apply(grp(1))], {}, g);
     expect(r.failed).toMatch(/cannot undo an MPLS action/);
+  });
+
+  it("an INDIRECT or FAST_FAILOVER group's one bucket may push and label (the MPLS fast-reroute shape)", () => {
+    for (const type of [OFPGT_TYPES.INDIRECT, OFPGT_TYPES.FF]) {
+      const g = new Groups().add(1, type, [{ actions: [pushMpls(), setf("mpls_label", 300), out(2)] }]);
+      const r = run([apply(grp(1))], {}, g);
+      expect(r.failed, r.trace.text()).toBeUndefined();
+      expect(describeActions(r.actions)).toBe("push_mpls:0x8847,set_mpls_lse(0x12c000/0xfffff000),output:12");
+    }
   });
 
   it("MPLS actions before the group are shared by every bucket", () => {
