@@ -32,9 +32,10 @@
 //  A_SET_IPV6_SRC  12    16 bytes wire address                    + L4 checksum
 //  A_SET_IPV6_DST  13    16 bytes wire address                    + L4 checksum
 //  A_SET_DSCP      14    u8 dscp (0..63), 3 bytes (zero)          IPv4 TOS / IPv6 TC, ECN kept
-//  A_DEC_TTL       15    (none)                                   TTL/hop limit - 1; at <= 1 the
+//  A_DEC_TTL       15    u32 userdata                             TTL/hop limit - 1; at <= 1 the
 //                                                                 packet goes to userspace with
-//                                                                 reason UPCALL_TTL and stops
+//                                                                 reason UPCALL_TTL and this
+//                                                                 userdata, and stops
 //  A_SET_TP_SRC    16    u16 port, u16 (zero)                     TCP/UDP/SCTP source port
 //  A_SET_TP_DST    17    u16 port, u16 (zero)                     TCP/UDP/SCTP dest port
 //  A_SAMPLE        18    u32 sampler id, u32 rate N               1-in-N copy to userspace,
@@ -46,6 +47,30 @@
 //                                                                 and ends execution; a
 //                                                                 DSCP_REMARK band raises the
 //                                                                 DSCP drop precedence
+//
+// MPLS and TTL copies (types 21..29; mpls-ops.ts). "LSE" is a label stack entry as a host-order
+// u32: label 20 | tc 3 | bos 1 | ttl 8. The stack sits after the VLAN tags (OVS's datapath
+// position; the packet bytes, not the key, say where). Each record but the push leaves a
+// packet without MPLS alone.
+//  A_PUSH_MPLS     21    u16 ethertype, u16 (zero)                new top LSE after the tags; a
+//                                                                 copy of the old top with bos
+//                                                                 clear, else (OVS) label 0 (2
+//                                                                 for IPv6), tc = DSCP & 7, bos,
+//                                                                 ttl = IP TTL (64 if not IP);
+//                                                                 no headroom: drop, ends
+//  A_POP_MPLS      22    u16 ethertype, u16 (zero)                remove the top LSE, set type
+//  A_SET_MPLS_LSE  23    u32 value, u32 mask                      top LSE = (LSE & ~mask) |
+//                                                                 (value & mask)
+//  A_DEC_MPLS_TTL  24    u32 userdata                             top LSE ttl - 1; at <= 1 as
+//                                                                 A_DEC_TTL (UPCALL_TTL, ends)
+//  A_COPY_TTL_OUT  25    (none)                                   top ttl = next LSE's ttl, or
+//                                                                 the IP TTL beneath the bottom
+//  A_COPY_TTL_IN   26    (none)                                   next LSE's ttl, or the IP TTL
+//                                                                 / hop limit beneath the bottom
+//                                                                 (IPv4 checksum kept) = top ttl
+//   Beneath the bottom of the stack the IP version nibble (4 or 6) says which header it is;
+//   after a push the l3/l4 offsets are cleared (the IP header is no longer the packet's L3,
+//   so IP rewrites do nothing), and a pop leaves them cleared.
 
 @inline export const A_OUTPUT: u16 = 1;
 @inline export const A_OUTPUT_SET: u16 = 2;
@@ -67,7 +92,14 @@
 @inline export const A_SAMPLE: u16 = 18;
 @inline export const A_USERSPACE: u16 = 19;
 @inline export const A_METER: u16 = 20;
-@inline export const A_MAX: u16 = 20;
+// MPLS block: 21..29 (27..29 free).
+@inline export const A_PUSH_MPLS: u16 = 21;
+@inline export const A_POP_MPLS: u16 = 22;
+@inline export const A_SET_MPLS_LSE: u16 = 23;
+@inline export const A_DEC_MPLS_TTL: u16 = 24;
+@inline export const A_COPY_TTL_OUT: u16 = 25;
+@inline export const A_COPY_TTL_IN: u16 = 26;
+@inline export const A_MAX: u16 = 26;
 
 /** A_OUTPUT_SET flag: leave out the port the packet came in on (flood semantics). */
 @inline export const SET_EXCLUDE_IN: u16 = 1;
@@ -76,7 +108,8 @@
 export function actionPayloadSize(type: u16): i32 {
   switch (type) {
     case A_POP_VLAN:
-    case A_DEC_TTL:
+    case A_COPY_TTL_OUT:
+    case A_COPY_TTL_IN:
       return 0;
     case A_OUTPUT:
     case A_OUTPUT_SET:
@@ -91,10 +124,15 @@ export function actionPayloadSize(type: u16): i32 {
     case A_SET_TP_DST:
     case A_USERSPACE:
     case A_METER:
+    case A_DEC_TTL:
+    case A_PUSH_MPLS:
+    case A_POP_MPLS:
+    case A_DEC_MPLS_TTL:
       return 4;
     case A_SET_ETH_SRC:
     case A_SET_ETH_DST:
     case A_SAMPLE:
+    case A_SET_MPLS_LSE:
       return 8;
     case A_SET_IPV6_SRC:
     case A_SET_IPV6_DST:

@@ -9,9 +9,10 @@
 //   unless nothing observable can follow it, in which case it hands over the original and
 //   execution ends there. "Observable" is decided by peeking at the rest of the list
 //   (`restIsPure`): only pure header rewrites (pop VLAN, set VID/PCP/eth/IP/DSCP/port) may
-//   follow a last use; they cannot emit, count or fail, so skipping them changes nothing.
-//   Everything else — output, output set, drop, push VLAN (can run out of headroom), dec TTL
-//   (can expire), sample, userspace, a malformed record — is a later use and forces a copy.
+//   follow a last use, as may pop MPLS, set MPLS LSE and the TTL copies; they cannot emit,
+//   count or fail, so skipping them changes nothing. Everything else — output, output set,
+//   drop, push VLAN / push MPLS (can run out of headroom), dec TTL / dec MPLS TTL (can
+//   expire), sample, userspace, a malformed record — is a later use and forces a copy.
 //   The single-output list (8 bytes) is matched before any loop: one compare, one enqueue.
 //
 //   list:  [set_eth_dst][output 1][set_vlan_vid][output 2][pop_vlan]
@@ -30,8 +31,9 @@
 //     all it counts as action.drop (an empty list is a drop).
 //   - A_METER whose band says DROP frees the working packet and ends execution (meter.drop,
 //     not action.drop); outputs made before it stand. An undefined meter passes the packet.
-//   - push VLAN without headroom drops (action.no_headroom); dec TTL at <= 1 hands the
-//     packet to userspace (UPCALL_TTL, action.ttl_expired); both end execution.
+//   - push VLAN / push MPLS without headroom drops (action.no_headroom); dec TTL or dec MPLS
+//     TTL at <= 1 hands the packet to userspace (UPCALL_TTL with the record's userdata,
+//     action.ttl_expired); both end execution.
 // Threading: one WASM instance is one datapath thread; the key is read-only.
 
 import { Counter, count } from "../counters/counters";
@@ -59,6 +61,12 @@ import {
   A_SET_VLAN_PCP,
   A_SET_VLAN_VID,
   A_USERSPACE,
+  A_COPY_TTL_IN,
+  A_COPY_TTL_OUT,
+  A_DEC_MPLS_TTL,
+  A_POP_MPLS,
+  A_PUSH_MPLS,
+  A_SET_MPLS_LSE,
   SET_EXCLUDE_IN,
   actionPayloadSize,
 } from "./action-format";
@@ -68,6 +76,16 @@ import { portSetCount, portSetPort } from "./port-sets";
 import { samplerHit } from "./sampler";
 import { K_IN_PORT } from "../key/flow-key";
 import { METER_DROPPED, meterRun } from "../meters/meter-run";
+import {
+  MPLS_NO_HEADROOM,
+  MPLS_TTL_EXPIRED,
+  mplsCopyTtlIn,
+  mplsCopyTtlOut,
+  mplsDecTtl,
+  mplsPop,
+  mplsPush,
+  mplsSetLse,
+} from "./mpls-ops";
 
 /** Record types that only rewrite headers: they never emit, count or end execution. */
 @inline const PURE_TYPES: u32 =
@@ -82,7 +100,11 @@ import { METER_DROPPED, meterRun } from "../meters/meter-run";
   (1 << A_SET_IPV6_DST) |
   (1 << A_SET_DSCP) |
   (1 << A_SET_TP_SRC) |
-  (1 << A_SET_TP_DST);
+  (1 << A_SET_TP_DST) |
+  (1 << A_POP_MPLS) |
+  (1 << A_SET_MPLS_LSE) |
+  (1 << A_COPY_TTL_OUT) |
+  (1 << A_COPY_TTL_IN);
 
 /** The single-output record header as one u32: type A_OUTPUT, len 8. */
 @inline const OUTPUT_HDR: u32 = <u32>A_OUTPUT | (8 << 16);
@@ -241,11 +263,39 @@ function executeList(id: u32, key: usize, list: usize, len: u32): void {
       case A_DEC_TTL: {
         if (decTtl(id, key) == TTL_EXPIRED) {
           count(Counter.ACTION_TTL_EXPIRED);
-          upcallPush(id, UPCALL_TTL, 0, key);
+          upcallPush(id, UPCALL_TTL, load<u32>(p), key);
           return;
         }
         break;
       }
+      case A_PUSH_MPLS: {
+        if (mplsPush(id, load<u16>(p)) == MPLS_NO_HEADROOM) {
+          count(Counter.ACTION_NO_HEADROOM);
+          poolFree(id);
+          return;
+        }
+        break;
+      }
+      case A_POP_MPLS:
+        mplsPop(id, load<u16>(p));
+        break;
+      case A_SET_MPLS_LSE:
+        mplsSetLse(id, load<u32>(p), load<u32>(p, 4));
+        break;
+      case A_DEC_MPLS_TTL: {
+        if (mplsDecTtl(id) == MPLS_TTL_EXPIRED) {
+          count(Counter.ACTION_TTL_EXPIRED);
+          upcallPush(id, UPCALL_TTL, load<u32>(p), key);
+          return;
+        }
+        break;
+      }
+      case A_COPY_TTL_OUT:
+        mplsCopyTtlOut(id);
+        break;
+      case A_COPY_TTL_IN:
+        mplsCopyTtlIn(id);
+        break;
       case A_SET_TP_SRC:
         setTpPort(id, key, 0, load<u16>(p));
         break;

@@ -32,6 +32,7 @@ export enum Counter {
   PARSE_TRUNC_ND,
   PARSE_BAD_ND_OPTION,
   PARSE_FRAGMENTS,
+  PARSE_TRUNC_MPLS,
   // exact-match cache
   EMC_HIT,
   EMC_MISS,
@@ -123,6 +124,7 @@ const COUNTER_NAMES: StaticArray<string> = [
   "parse.truncated_nd",
   "parse.bad_nd_option",
   "parse.fragments",
+  "parse.truncated_mpls",
   "emc.hit",
   "emc.miss",
   "emc.insert",

@@ -30,13 +30,18 @@
 //   64     2  TP_SRC       be16        TCP/UDP/SCTP source port; ICMP type in the low byte
 //   66     2  TP_DST       be16        TCP/UDP/SCTP dest port;   ICMP code in the low byte
 //   68     2  TCP_FLAGS    be16        TCP flags (low 12 bits of offset/flags word)
-//   70     2  (zero)
+//   70     2  ARP_OP       be16        ARP opcode, all 16 bits (IP_PROTO keeps the low 8, as OVS)
 //   72     4  IPV6_LABEL   be32        IPv6 flow label (20 bits)
-//   76     4  (zero)
+//   76     4  MPLS_LSE     be32        top MPLS label stack entry as on the wire:
+//                                      label 20 | tc 3 | bos 1 | ttl 8 (P_MPLS)
 //   80     6  ARP_SHA                  ARP sender MAC, or IPv6 ND source link-layer addr
 //   86     6  ARP_THA                  ARP target MAC, or IPv6 ND target link-layer addr
 //   92     4  (zero)
 //   96    16  ND_TARGET                IPv6 neighbour discovery target address
+//
+// MPLS (ethertype 0x8847 / 0x8848 after the VLAN tags): only the top label stack entry is
+// kept and nothing beneath it is parsed (OVS does the same: ETH_TYPE stays the MPLS type and
+// the L3 fields stay zero).
 //
 // ICMP type/code live in TP_SRC/TP_DST as in OVS, stored as be16 with the value in the
 // low (second) byte: TP_SRC = 0x00 type, TP_DST = 0x00 code.
@@ -62,7 +67,9 @@
 @inline export const K_TP_SRC: u32 = 64;
 @inline export const K_TP_DST: u32 = 66;
 @inline export const K_TCP_FLAGS: u32 = 68;
+@inline export const K_ARP_OP: u32 = 70;
 @inline export const K_IPV6_LABEL: u32 = 72;
+@inline export const K_MPLS_LSE: u32 = 76;
 @inline export const K_ARP_SHA: u32 = 80;
 @inline export const K_ARP_THA: u32 = 86;
 @inline export const K_ND_TARGET: u32 = 96;
@@ -83,6 +90,7 @@
 @inline export const P_IP_OPTIONS: u32 = 1 << 12; // IPv4 header longer than 20 bytes
 @inline export const P_TRUNCATED: u32 = 1 << 13; // parsing stopped early: see parse counters
 @inline export const P_MALFORMED: u32 = 1 << 14; // a header was present but invalid
+@inline export const P_MPLS: u32 = 1 << 15; // an MPLS label stack entry (MPLS_LSE holds the top one)
 
 // IP_FRAG bits (as OVS's FLOW_NW_FRAG_*).
 @inline export const FRAG_ANY: u8 = 1; // the packet is a fragment

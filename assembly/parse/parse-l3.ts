@@ -7,7 +7,7 @@
 //   written, its P_* bit set and its offset returned only when its fixed part is whole and
 //   valid; otherwise the stage flags P_TRUNCATED or P_MALFORMED, counts why and stops.
 //   - ARP: only Ethernet/IPv4 (htype 1, ptype 0x0800, hlen 6, plen 4); others are malformed.
-//     The opcode's low byte goes to IP_PROTO.
+//     The opcode goes to ARP_OP whole and its low byte to IP_PROTO (as OVS's nw_proto).
 //   - IPv4: version 4, IHL >= 5, the whole header with options inside the frame, total
 //     length >= header length. The total length bounds L4 (Ethernet padding ignored); a total
 //     length past the frame's end flags P_TRUNCATED and L4 is parsed in what is there.
@@ -29,6 +29,7 @@ import {
   K_ARP_SHA,
   K_ARP_THA,
   K_IP_FRAG,
+  K_ARP_OP,
   K_IP_PROTO,
   K_IP_TOS,
   K_IP_TTL,
@@ -93,6 +94,7 @@ import { markMalformed, markPresent, markTruncated } from "./present";
     return 0;
   }
   store<u8>(key + K_IP_PROTO, load<u8>(a + ARP_OP + 1));
+  store<u16>(key + K_ARP_OP, load<u16>(a + ARP_OP));
   store<u32>(key + K_NW_SRC, load<u32>(a + ARP_SPA));
   store<u32>(key + K_NW_DST, load<u32>(a + ARP_TPA));
   store<u32>(key + K_ARP_SHA, load<u32>(a + ARP_SHA));

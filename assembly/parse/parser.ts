@@ -2,11 +2,12 @@
 // of its L3 and L4 headers.
 //
 // What: parseFrame(pkt, len, inPort, key) handles Ethernet II and 802.3 frames with up to two
-//   VLAN tags (802.1Q 0x8100 or 802.1ad 0x88a8, in either position), ARP/RARP, IPv4 and IPv6
-//   (extension headers skipped), TCP, UDP, SCTP, ICMPv4, ICMPv6 and IPv6 neighbour discovery.
+//   VLAN tags (802.1Q 0x8100 or 802.1ad 0x88a8, in either position), MPLS (the top label stack
+//   entry only), ARP/RARP, IPv4 and IPv6 (extension headers skipped), TCP, UDP, SCTP, ICMPv4,
+//   ICMPv6 and IPv6 neighbour discovery.
 //   parsePacket(id, key) runs it over a pool buffer and stores the offsets in its metadata.
 // Design: stages in three files, each header read through its assembly/wire/ view:
-//     parser.ts   Ethernet, VLAN tags, ethertype dispatch
+//     parser.ts   Ethernet, VLAN tags, MPLS top entry, ethertype dispatch
 //     parse-l3.ts ARP, IPv4, IPv6 + extension headers
 //     parse-l4.ts TCP, UDP, SCTP, ICMP, ND
 //   keyClear first, then each stage writes its fields in place; a stage that finds its header
@@ -20,6 +21,9 @@
 //     it differs from "no Ethernet header" (0) and OpenFlow dl_type=0x05ff matches it as in
 //     OVS. LLC/SNAP is not decoded.
 //   - VLAN_TPID/VLAN_TCI hold the outer tag, VLAN2_TCI the inner tag (its TPID is not kept).
+//   - MPLS (0x8847 unicast, 0x8848 multicast): the top label stack entry goes to MPLS_LSE as
+//     on the wire and P_MPLS is set; as in OVS nothing beneath the label stack is parsed
+//     (ETH_TYPE stays the MPLS type, l3 stays 0). A cut entry is parse.truncated_mpls.
 //   - l3 is non-zero only when an ARP/IPv4/IPv6 header was parsed intact (P_ARP/P_IPV4/P_IPV6),
 //     l4 only when P_TCP/P_UDP/P_SCTP/P_ICMP4/P_ICMP6 is set, so an action that rewrites a
 //     header at l3/l4 can trust it is there.
@@ -34,11 +38,13 @@ import {
   K_ETH_DST,
   K_ETH_TYPE,
   K_IN_PORT,
+  K_MPLS_LSE,
   K_PRESENT,
   K_VLAN2_TCI,
   K_VLAN_TCI,
   K_VLAN_TPID,
   P_ETH,
+  P_MPLS,
   P_VLAN,
   P_VLAN2,
   keyClear,
@@ -51,10 +57,13 @@ import {
   ETHERTYPE_IPV4,
   ETHERTYPE_IPV6,
   ETHERTYPE_MIN,
+  ETHERTYPE_MPLS,
+  ETHERTYPE_MPLS_MCAST,
   ETHERTYPE_NONE,
   ETHERTYPE_RARP,
   ethTypeAt,
 } from "../wire/ethernet";
+import { MPLS_LSE_LEN } from "../wire/mpls";
 import { VLAN_NEXT_TYPE, VLAN_TAG_LEN, VLAN_TCI, isVlanTpid } from "../wire/vlan";
 import { parseArp, parseIpv4, parseIpv6 } from "./parse-l3";
 import { markPresent, markTruncated } from "./present";
@@ -112,6 +121,15 @@ export function parseFrame(pkt: usize, len: u32, inPort: u32, key: usize): u32 {
   if (t == ETHERTYPE_IPV4) return parseIpv4(pkt, off, len, key);
   if (t == ETHERTYPE_IPV6) return parseIpv6(pkt, off, len, key);
   if (t == ETHERTYPE_ARP || t == ETHERTYPE_RARP) return parseArp(pkt, off, len, key);
+  if (t == ETHERTYPE_MPLS || t == ETHERTYPE_MPLS_MCAST) {
+    if (len - off < MPLS_LSE_LEN) {
+      markTruncated(key, Counter.PARSE_TRUNC_MPLS);
+      return 0;
+    }
+    store<u32>(key + K_MPLS_LSE, load<u32>(pkt + off));
+    markPresent(key, P_MPLS);
+    return 0;
+  }
   if (t < ETHERTYPE_MIN) store<u16>(key + K_ETH_TYPE, bswap<u16>(ETHERTYPE_NONE));
   return 0;
 }

@@ -21,6 +21,8 @@
 @inline export const ETHERTYPE_VLAN: u16 = 0x8100; // 802.1Q C-tag
 @inline export const ETHERTYPE_QINQ: u16 = 0x88a8; // 802.1ad S-tag
 @inline export const ETHERTYPE_IPV6: u16 = 0x86dd;
+@inline export const ETHERTYPE_MPLS: u16 = 0x8847; // MPLS unicast
+@inline export const ETHERTYPE_MPLS_MCAST: u16 = 0x8848; // MPLS multicast
 /** Smallest ethertype; below it the field is an 802.3 length. */
 @inline export const ETHERTYPE_MIN: u16 = 0x0600;
 /** What the flow key stores for an 802.3 (length) frame: OVS's FLOW_DL_TYPE_NONE. */

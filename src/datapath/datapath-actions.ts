@@ -30,6 +30,13 @@ export const A = {
   SAMPLE: 18,
   USERSPACE: 19,
   METER: 20,
+  // MPLS block (21..29; assembly/actions/mpls-ops.ts)
+  PUSH_MPLS: 21,
+  POP_MPLS: 22,
+  SET_MPLS_LSE: 23,
+  DEC_MPLS_TTL: 24,
+  COPY_TTL_OUT: 25,
+  COPY_TTL_IN: 26,
 } as const;
 
 /** A_OUTPUT_SET flag: leave out the port the packet came in on (flood semantics). */
@@ -113,9 +120,32 @@ export class ActionList {
   setDscp(dscp: number): this {
     return this.record(A.SET_DSCP, [dscp & 0x3f, 0, 0, 0]);
   }
-  /** TTL / hop limit - 1; at <= 1 the datapath hands the packet up with reason TTL. */
-  decTtl(): this {
-    return this.record(A.DEC_TTL, []);
+  /** TTL / hop limit - 1; at <= 1 the datapath hands the packet up with reason TTL and this
+   *  userdata (xlate/controller-userdata.ts: the table and cookie for the packet-in). */
+  decTtl(userdata = 0): this {
+    return this.record(A.DEC_TTL, ActionList.u32(userdata));
+  }
+  /** Pushes an MPLS label stack entry (composed by the datapath) and sets the ethertype. */
+  pushMpls(ethertype: number): this {
+    return this.record(A.PUSH_MPLS, [...ActionList.u16(ethertype), 0, 0]);
+  }
+  /** Removes the top MPLS entry and sets the ethertype. */
+  popMpls(ethertype: number): this {
+    return this.record(A.POP_MPLS, [...ActionList.u16(ethertype), 0, 0]);
+  }
+  /** Top entry = (entry & ~mask) | (value & mask); host-order label 20 | tc 3 | bos 1 | ttl 8. */
+  setMplsLse(value: number, mask: number): this {
+    return this.record(A.SET_MPLS_LSE, [...ActionList.u32(value), ...ActionList.u32(mask)]);
+  }
+  /** Top entry's TTL - 1; at <= 1 as decTtl (reason TTL, this userdata). */
+  decMplsTtl(userdata = 0): this {
+    return this.record(A.DEC_MPLS_TTL, ActionList.u32(userdata));
+  }
+  copyTtlOut(): this {
+    return this.record(A.COPY_TTL_OUT, []);
+  }
+  copyTtlIn(): this {
+    return this.record(A.COPY_TTL_IN, []);
   }
   /** TCP/UDP/SCTP source port (host order value). */
   setTpSrc(port: number): this {
@@ -208,6 +238,24 @@ export function describeActions(list: Uint8Array): string {
         break;
       case A.DEC_TTL:
         out.push("dec_ttl");
+        break;
+      case A.PUSH_MPLS:
+        out.push(`push_mpls:0x${u16(0).toString(16).padStart(4, "0")}`);
+        break;
+      case A.POP_MPLS:
+        out.push(`pop_mpls:0x${u16(0).toString(16).padStart(4, "0")}`);
+        break;
+      case A.SET_MPLS_LSE:
+        out.push(`set_mpls_lse(0x${u32().toString(16)}/0x${v.getUint32(off + 8, true).toString(16)})`);
+        break;
+      case A.DEC_MPLS_TTL:
+        out.push("dec_mpls_ttl");
+        break;
+      case A.COPY_TTL_OUT:
+        out.push("copy_ttl_out");
+        break;
+      case A.COPY_TTL_IN:
+        out.push("copy_ttl_in");
         break;
       case A.SET_TP_SRC:
         out.push(`set_tp_src:${u16(0)}`);

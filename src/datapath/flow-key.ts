@@ -23,7 +23,11 @@ export const KEY = {
   TP_SRC: 64,
   TP_DST: 66,
   TCP_FLAGS: 68,
+  /** ARP opcode, all 16 bits (IP_PROTO holds its low byte). */
+  ARP_OP: 70,
   IPV6_LABEL: 72,
+  /** Top MPLS label stack entry, wire order: label 20 | tc 3 | bos 1 | ttl 8. */
+  MPLS_LSE: 76,
   ARP_SHA: 80,
   ARP_THA: 86,
   ND_TARGET: 96,
@@ -53,6 +57,7 @@ export const PRESENT = {
   IP_OPTIONS: 1 << 12,
   TRUNCATED: 1 << 13,
   MALFORMED: 1 << 14,
+  MPLS: 1 << 15,
 } as const;
 
 /** A read-only view of one flow key. */

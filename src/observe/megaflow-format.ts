@@ -114,6 +114,23 @@ function innerGroups(m: Masked): string[] {
   }
   const [ethType] = m.u16(KEY.ETH_TYPE);
   const proto = m.u8(KEY.IP_PROTO)[0];
+  if (ethType === 0x8847 || ethType === 0x8848 || m.present(PRESENT.MPLS)) {
+    // The top label stack entry, as OVS prints it: mpls(label=L,tc=T,ttl=N,bos=B).
+    const [v, mk] = m.u32(KEY.MPLS_LSE);
+    const parts: string[] = [];
+    for (const [name, shift, bits] of [
+      ["label", 12, 20],
+      ["tc", 9, 3],
+      ["ttl", 0, 8],
+      ["bos", 8, 1],
+    ] as const) {
+      const all = (1 << bits) - 1;
+      const fm = (mk >>> shift) & all;
+      if (fm !== 0) parts.push(`${name}=${(v >>> shift) & all}${fm === all ? "" : `/0x${fm.toString(16)}`}`);
+    }
+    out.push(...group("mpls", parts));
+    return out;
+  }
   if (ethType === 0x0800 || m.present(PRESENT.IPV4)) {
     out.push(
       ...group("ipv4", [
@@ -142,7 +159,7 @@ function innerGroups(m: Masked): string[] {
       ...group("arp", [
         ...field("sip", m, KEY.NW_SRC, 4, "ip4"),
         ...field("tip", m, KEY.NW_DST, 4, "ip4"),
-        ...field("op", m, KEY.IP_PROTO, 1, "dec"),
+        ...field("op", m, KEY.ARP_OP, 2, "dec"),
         ...field("sha", m, KEY.ARP_SHA, 6, "mac"),
         ...field("tha", m, KEY.ARP_THA, 6, "mac"),
       ]),

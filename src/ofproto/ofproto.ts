@@ -561,10 +561,14 @@ export class Ofproto implements DatapathSink {
     let ev: PacketInEvent;
     const inPort = br.ofPorts.get(dpIn) ?? dpIn;
     if (reason === UPCALL_TTL) {
+      // The dec-TTL record's userdata names the rule's table and cookie (OpenFlow 1.3.5
+      // §7.4.1); a record without one (userdata 0) reports table 0 and cookie -1.
+      const c = br.controller.decode(userdata);
+      const rule = c?.reason === OFPR.INVALID_TTL ? c : undefined;
       ev = {
         reason: OFPR.INVALID_TTL,
-        tableId: 0,
-        cookie: ALL_ONES_COOKIE,
+        tableId: rule?.tableId ?? 0,
+        cookie: rule?.cookie ?? ALL_ONES_COOKIE,
         maxLen: OFPCML_NO_BUFFER,
         inPort,
         data: packet,

@@ -13,12 +13,13 @@
 //   Spans that only exist in the pipeline (in_port, metadata, tunnel_id) un-wildcard as: in_port
 //   → KEY.IN_PORT (the OpenFlow port is a function of the datapath port); metadata, tunnel_id →
 //   nothing (they are computed from rules already matched; see pipeline-flow.ts).
-//   Fields the key does not carry — mpls_label/tc/bos, pbb_isid, ipv6_exthdr (our parser does not
-//   parse MPLS, PBB or record extension headers): a rule constraining them is accepted (they are
-//   known fields, so no OFPBMC_BAD_FIELD) but never matches any packet; readField returns
-//   undefined, writeField false. OVS would match MPLS packets; we cannot see their labels.
-//   arp_op is 16 bits but the key keeps the opcode's low byte (IP_PROTO): a rule with arp_op >
-//   255 never matches, and set_field arp_op records only the low byte in the key.
+//   mpls_label/tc/bos are bit spans of the top label stack entry (KEY.MPLS_LSE, layer
+//   PRESENT.MPLS); deeper entries are not in the key (OpenFlow 1.3 matches only the top one).
+//   Fields the key does not carry — pbb_isid, ipv6_exthdr (our parser does not parse PBB or
+//   record extension headers): a rule constraining them is accepted (they are known fields, so
+//   no OFPBMC_BAD_FIELD) but never matches any packet; readField returns undefined, writeField
+//   false.
+//   arp_op is the key's 16-bit ARP_OP (IP_PROTO also holds its low byte, as OVS's nw_proto).
 //   A zero mask is no constraint at all (not even the layer's presence).
 // Invariants (the un-wildcarding contract): the bits unwildcardField records cover every key bit
 //   that readField/fieldMatches/compileMatch consult for that field — extra bits are safe,
@@ -81,7 +82,7 @@ const MAP: Record<OxmName, FieldMap> = {
   sctp_dst: at(span(KEY.TP_DST, 2), PRESENT.SCTP),
   icmpv4_type: at(span(KEY.TP_SRC + 1, 1), PRESENT.ICMP4),
   icmpv4_code: at(span(KEY.TP_DST + 1, 1), PRESENT.ICMP4),
-  arp_op: at(span(KEY.IP_PROTO, 1), PRESENT.ARP),
+  arp_op: at(span(KEY.ARP_OP, 2), PRESENT.ARP),
   arp_spa: at(span(KEY.NW_SRC, 4), PRESENT.ARP),
   arp_tpa: at(span(KEY.NW_DST, 4), PRESENT.ARP),
   arp_sha: at(span(KEY.ARP_SHA, 6), PRESENT.ARP),
@@ -94,15 +95,15 @@ const MAP: Record<OxmName, FieldMap> = {
   ipv6_nd_target: at(span(KEY.ND_TARGET, 16), PRESENT.ND),
   ipv6_nd_sll: at(span(KEY.ARP_SHA, 6), PRESENT.ND),
   ipv6_nd_tll: at(span(KEY.ARP_THA, 6), PRESENT.ND),
-  mpls_label: ABSENT,
-  mpls_tc: ABSENT,
-  mpls_bos: ABSENT,
+  mpls_label: at(span(KEY.MPLS_LSE, 4, 12, 20), PRESENT.MPLS),
+  mpls_tc: at(span(KEY.MPLS_LSE, 4, 9, 3), PRESENT.MPLS),
+  mpls_bos: at(span(KEY.MPLS_LSE, 4, 8, 1), PRESENT.MPLS),
   pbb_isid: ABSENT,
   tunnel_id: at(span(PIPE.TUNNEL_ID, 8)),
   ipv6_exthdr: ABSENT,
 };
 
-/** True when the datapath key can carry `name` (false: MPLS, PBB, IPv6 extension headers). */
+/** True when the datapath key can carry `name` (false: PBB, IPv6 extension headers). */
 export function fieldInKey(name: OxmName): boolean {
   return MAP[name].span !== undefined;
 }
@@ -246,7 +247,7 @@ export function unwildcardPipelineMask(wc: KeyMask, pipeMask: Uint8Array): void 
 /**
  * set_field: writes `field` into `flow`. Returns false (flow unchanged) when the packet lacks
  * the field's layer (e.g. tcp_src on UDP, vlan_vid on an untagged frame), when the key does not
- * carry the field (MPLS, PBB) or the field is read-only (in_port, in_phy_port, ipv6_exthdr).
+ * carry the field (PBB) or the field is read-only (in_port, in_phy_port, ipv6_exthdr).
  */
 export function writeField(flow: PipelineFlow, field: { name: OxmName | "opaque"; value: OxmValue }): boolean {
   if (field.name === "opaque" || !oxmFieldByName(field.name).settable) return false;
@@ -285,7 +286,7 @@ function constrainByte(c: CompiledMatch, at: number, mb: number, vb: number): bo
 /**
  * Merges a field's mask and value into (mask, value) at its span: field bits placed at the
  * span's shift. False when they contradict bits already there, or when the value has 1-bits
- * (under the mask) the span cannot hold (arp_op > 255).
+ * (under the mask) the span cannot hold.
  */
 function constrainSpan(c: CompiledMatch, s: Span, mask: OxmValue, value: OxmValue): boolean {
   if (typeof mask === "number" && typeof value === "number" && s.bytes <= 4) {
@@ -337,7 +338,7 @@ function layerBit(layer: number, ethType: number | undefined): number {
 
 /**
  * Compiles a (validated, basic-only) match into key mask/value, or undefined when no packet can
- * match it (a field the key does not carry, arp_op > 255, contradictory in_port/in_phy_port).
+ * match it (a field the key does not carry, contradictory in_port/in_phy_port).
  * With `into`, that scratch pair is cleared and filled (and returned) instead of allocating.
  */
 export function compileMatch(match: readonly OxmBasic[], into?: CompiledMatch): CompiledMatch | undefined {

@@ -35,6 +35,12 @@ export const A = {
   SAMPLE: 18,
   USERSPACE: 19,
   METER: 20,
+  PUSH_MPLS: 21,
+  POP_MPLS: 22,
+  SET_MPLS_LSE: 23,
+  DEC_MPLS_TTL: 24,
+  COPY_TTL_OUT: 25,
+  COPY_TTL_IN: 26,
 } as const;
 
 export const SET_EXCLUDE_IN = 1;
@@ -58,12 +64,18 @@ const PAYLOAD_SIZE: Record<number, number> = {
   12: 16,
   13: 16,
   14: 4,
-  15: 0,
+  15: 4,
   16: 4,
   17: 4,
   18: 8,
   19: 4,
   20: 4,
+  21: 4,
+  22: 4,
+  23: 8,
+  24: 4,
+  25: 0,
+  26: 0,
 };
 
 export type Action =
@@ -78,7 +90,11 @@ export type Action =
   | { t: "set_ipv4_src" | "set_ipv4_dst"; addr: Uint8Array }
   | { t: "set_ipv6_src" | "set_ipv6_dst"; addr: Uint8Array }
   | { t: "set_dscp"; dscp: number }
-  | { t: "dec_ttl" }
+  | { t: "dec_ttl"; userdata?: number }
+  | { t: "push_mpls" | "pop_mpls"; ethertype: number }
+  | { t: "set_mpls_lse"; value: number; mask: number }
+  | { t: "dec_mpls_ttl"; userdata?: number }
+  | { t: "copy_ttl_out" | "copy_ttl_in" }
   | { t: "set_tp_src" | "set_tp_dst"; port: number }
   | { t: "sample"; sampler: number; rate: number }
   | { t: "userspace"; userdata: number }
@@ -152,7 +168,19 @@ export function encodeAction(a: Action): Uint8Array {
     case "set_dscp":
       return record(A.SET_DSCP, u32s(a.dscp & 0xff));
     case "dec_ttl":
-      return record(A.DEC_TTL, new Uint8Array(0));
+      return record(A.DEC_TTL, u32s(a.userdata ?? 0));
+    case "push_mpls":
+      return record(A.PUSH_MPLS, u16s(a.ethertype, 0));
+    case "pop_mpls":
+      return record(A.POP_MPLS, u16s(a.ethertype, 0));
+    case "set_mpls_lse":
+      return record(A.SET_MPLS_LSE, u32s(a.value, a.mask));
+    case "dec_mpls_ttl":
+      return record(A.DEC_MPLS_TTL, u32s(a.userdata ?? 0));
+    case "copy_ttl_out":
+      return record(A.COPY_TTL_OUT, new Uint8Array(0));
+    case "copy_ttl_in":
+      return record(A.COPY_TTL_IN, new Uint8Array(0));
     case "set_tp_src":
       return record(A.SET_TP_SRC, u16s(a.port, 0));
     case "set_tp_dst":
@@ -284,6 +312,57 @@ class Packet {
     const t = this.dv.getUint16(12);
     return t === 0x8100 || t === 0x88a8;
   }
+}
+
+const isMpls = (t: number) => t === 0x8847 || t === 0x8848;
+
+/** Offset of the type field after at most two VLAN tags, or -1 when the frame is too short. */
+function mplsTypeAt(pk: Packet): number {
+  const b = pk.b;
+  if (b.length < 14) return -1;
+  let at = 12;
+  for (let tags = 0; tags < 2; tags++) {
+    const t = pk.dv.getUint16(at);
+    if (t !== 0x8100 && t !== 0x88a8) return at;
+    if (at + 6 > b.length) return -1;
+    at += 4;
+  }
+  return at;
+}
+
+/** Offset of the top MPLS label stack entry, or -1 (not MPLS, or the entry is cut). */
+function mplsTop(pk: Packet): number {
+  const at = mplsTypeAt(pk);
+  if (at < 0 || !isMpls(pk.dv.getUint16(at))) return -1;
+  return at + 6 <= pk.b.length ? at + 2 : -1;
+}
+
+/** The entry a push puts on top (OVS's flow_push_mpls): copy of the old top with bos clear;
+ *  else label 0 / 2 (IPv6), tc = DSCP & 7, bos, ttl = IP TTL; else label 0, bos, ttl 64. */
+function pushedLse(pk: Packet, at: number): number {
+  const t = pk.dv.getUint16(at);
+  const b = pk.b;
+  if (isMpls(t)) return at + 6 <= b.length ? (pk.dv.getUint32(at + 2) & ~0x100) >>> 0 : 0x100 | 64;
+  const ip = at + 2;
+  if (pk.l3 === ip && t === 0x0800) return ((((b[ip + 1] >> 2) & 7) << 9) | 0x100 | b[ip + 8]) >>> 0;
+  if (pk.l3 === ip && t === 0x86dd) {
+    const tc = (pk.dv.getUint16(ip) >> 4) & 0xff;
+    return ((2 << 12) | (((tc >> 2) & 7) << 9) | 0x100 | b[ip + 7]) >>> 0;
+  }
+  return 0x100 | 64;
+}
+
+/** Offset of the TTL byte of what lies beneath the top entry at `top`: the next entry's TTL,
+ *  or the TTL / hop limit of an IPv4 / IPv6 header beneath the bottom entry; -1 for none. */
+function innerTtlAt(pk: Packet, top: number): number {
+  const b = pk.b;
+  const next = top + 4;
+  if ((b[top + 2] & 1) === 0) return next + 4 <= b.length ? next + 3 : -1;
+  if (next >= b.length) return -1;
+  const v = b[next] >> 4;
+  if (v === 4 && next + 20 <= b.length) return next + 8;
+  if (v === 6 && next + 40 <= b.length) return next + 7;
+  return -1;
 }
 
 /** Runs list over a copy of frame. Never throws. */
@@ -439,7 +518,7 @@ export function executeModel(frame: Uint8Array, parsed: Parsed, list: Uint8Array
         if (at < 0) break;
         if (b[at] <= 1) {
           bump("action.ttl_expired");
-          upcall(UPCALL.TTL, 0);
+          upcall(UPCALL.TTL, u32(0));
           return out;
         }
         if (ipv4()) {
@@ -502,6 +581,79 @@ export function executeModel(frame: Uint8Array, parsed: Parsed, list: Uint8Array
       case A.METER:
         // The model has no meter table: every meter is undefined, which passes the packet.
         break;
+      case A.PUSH_MPLS: {
+        const at = mplsTypeAt(pk);
+        if (at < 0) break;
+        if (pk.headroom < 4) {
+          bump("action.no_headroom");
+          return out;
+        }
+        const lse = pushedLse(pk, at);
+        const nb = new Uint8Array(b.length + 4);
+        nb.set(b.subarray(0, at), 0);
+        const ndv = new DataView(nb.buffer);
+        ndv.setUint16(at, u16(0));
+        ndv.setUint32(at + 2, lse);
+        nb.set(b.subarray(at + 2), at + 6);
+        pk.b = nb;
+        pk.headroom -= 4;
+        pk.l3 = 0;
+        pk.l4 = 0;
+        break;
+      }
+      case A.POP_MPLS: {
+        const top = mplsTop(pk);
+        if (top < 0) break;
+        const nb = new Uint8Array(b.length - 4);
+        nb.set(b.subarray(0, top - 2), 0);
+        new DataView(nb.buffer).setUint16(top - 2, u16(0));
+        nb.set(b.subarray(top + 4), top);
+        pk.b = nb;
+        pk.headroom += 4;
+        pk.l3 = 0;
+        pk.l4 = 0;
+        break;
+      }
+      case A.SET_MPLS_LSE: {
+        const top = mplsTop(pk);
+        if (top < 0) break;
+        const v = pk.dv.getUint32(top);
+        pk.dv.setUint32(top, ((v & ~u32(4)) | (u32(0) & u32(4))) >>> 0);
+        break;
+      }
+      case A.DEC_MPLS_TTL: {
+        const top = mplsTop(pk);
+        if (top < 0) break;
+        if (b[top + 3] <= 1) {
+          bump("action.ttl_expired");
+          upcall(UPCALL.TTL, u32(0));
+          return out;
+        }
+        b[top + 3]--;
+        break;
+      }
+      case A.COPY_TTL_OUT: {
+        const top = mplsTop(pk);
+        if (top < 0) break;
+        const inner = innerTtlAt(pk, top);
+        if (inner >= 0) b[top + 3] = b[inner];
+        break;
+      }
+      case A.COPY_TTL_IN: {
+        const top = mplsTop(pk);
+        if (top < 0) break;
+        const inner = innerTtlAt(pk, top);
+        if (inner < 0) break;
+        const bos = (b[top + 2] & 1) === 1;
+        if (bos && b[top + 4] >> 4 === 4) {
+          const ip = top + 4;
+          const old = pk.dv.getUint16(ip + 8);
+          const nw = (b[top + 3] << 8) | (old & 0xff);
+          pk.dv.setUint16(ip + 10, csumAdjust(pk.dv.getUint16(ip + 10), [old], [nw]));
+        }
+        b[inner] = b[top + 3];
+        break;
+      }
     }
     off += rlen;
   }

@@ -30,7 +30,9 @@ export const K = {
   TP_SRC: 64,
   TP_DST: 66,
   TCP_FLAGS: 68,
+  ARP_OP: 70,
   IPV6_LABEL: 72,
+  MPLS_LSE: 76,
   ARP_SHA: 80,
   ARP_THA: 86,
   ND_TARGET: 96,
@@ -52,6 +54,7 @@ export const P = {
   IP_OPTIONS: 1 << 12,
   TRUNCATED: 1 << 13,
   MALFORMED: 1 << 14,
+  MPLS: 1 << 15,
 } as const;
 
 export const FRAG_ANY = 1;
@@ -134,6 +137,16 @@ export function parseModel(frameIn: Uint8Array, inPort = 0): ModelResult {
     case 0x0806:
     case 0x8035:
       return arp(f, dv, at, o, done);
+    case 0x8847:
+    case 0x8848:
+      // Only the top label stack entry; nothing beneath the stack is parsed (as OVS).
+      if (f.length - at < 4) {
+        o.truncated("truncated_mpls");
+        return done();
+      }
+      o.copy(K.MPLS_LSE, f, at, 4);
+      o.flag(P.MPLS);
+      return done();
   }
   if (type < 0x600) setType(0x05ff);
   return done();
@@ -152,6 +165,7 @@ function arp(f: Uint8Array, dv: DataView, at: number, o: Out, done: Done): Model
     return done();
   }
   o.key[K.IP_PROTO] = f[at + 7];
+  o.kv.setUint16(K.ARP_OP, dv.getUint16(at + 6));
   o.copy(K.ARP_SHA, f, at + 8, 6);
   o.copy(K.NW_SRC, f, at + 14, 4);
   o.copy(K.ARP_THA, f, at + 18, 6);
@@ -366,14 +380,16 @@ export interface KeyFields {
   tpSrc: number;
   tpDst: number;
   tcpFlags: number;
+  arpOp: number;
   ipv6Label: number;
+  mplsLse: number;
   arpSha: string;
   arpTha: string;
   ndTarget: string;
 }
 
 /** Offsets of the key's padding bytes, which must always be zero. */
-export const KEY_PADDING = [70, 71, 76, 77, 78, 79, 92, 93, 94, 95];
+export const KEY_PADDING = [92, 93, 94, 95];
 
 const mac = (k: Uint8Array, at: number) =>
   Array.from(k.subarray(at, at + 6), (b) => b.toString(16).padStart(2, "0")).join(":");
@@ -402,7 +418,9 @@ export function decodeKey(k: Uint8Array): KeyFields {
     tpSrc: dv.getUint16(K.TP_SRC),
     tpDst: dv.getUint16(K.TP_DST),
     tcpFlags: dv.getUint16(K.TCP_FLAGS),
+    arpOp: dv.getUint16(K.ARP_OP),
     ipv6Label: dv.getUint32(K.IPV6_LABEL),
+    mplsLse: dv.getUint32(K.MPLS_LSE),
     arpSha: mac(k, K.ARP_SHA),
     arpTha: mac(k, K.ARP_THA),
     ndTarget: hexOf(k, K.ND_TARGET, 16),

@@ -7,15 +7,17 @@
 //   datapath TTL upcall (reason INVALID_TTL). packetInMessage(event, missSendLen) builds the
 //   OFPT_PACKET_IN for one connection.
 // Design: we keep no buffers: buffer_id is always NO_BUFFER and `data` is the frame cut to
-//   max_len (OFPCML_NO_BUFFER 0xffff: the whole frame). For NO_MATCH the connection's
-//   miss_send_len (SET_CONFIG; 128 by default) caps it too, as OpenFlow 1.3.5 §7.3.2 says of
-//   table-miss packet-ins; INVALID_TTL packet-ins carry the whole frame (OVS does the same).
+//   max_len (OFPCML_NO_BUFFER 0xffff: the whole frame). For packet-ins not produced by an
+//   output:CONTROLLER action — NO_MATCH and INVALID_TTL — the connection's miss_send_len
+//   (SET_CONFIG; 128 by default) caps it too, as OpenFlow 1.3.5 §7.3.2 says. (A table-miss
+//   rule's CONTROLLER output reports NO_MATCH and is capped as well, as before.)
 //   total_len is the untruncated frame length. The match carries in_port (the OpenFlow port:
 //   the configured ofport, OFPP_LOCAL for the internal port), then metadata and tunnel_id when
 //   non-zero — the pipeline fields OpenFlow 1.3.5 §7.4.1 says the match carries, and what Open
 //   vSwitch sends; their values come from the CONTROLLER action's userdata.
-// Invariants: data.length ≤ min(max_len, miss_send_len if NO_MATCH); cookie of an
-//   INVALID_TTL event is all ones (the rule is not known: §7.4.1 "-1").
+// Invariants: data.length ≤ min(max_len, miss_send_len unless ACTION); an INVALID_TTL event
+//   carries the table and cookie of the rule whose dec TTL action expired the packet (§7.4.1;
+//   xlate/controller-userdata.ts), table 0 and cookie all ones when that is unknown.
 // Threading: pure functions; main thread.
 
 import { OFP_NO_BUFFER } from "../../../openflow/constants.ts";
@@ -47,7 +49,7 @@ export type PacketInListener = (ev: PacketInEvent) => void;
 export function packetInLength(ev: PacketInEvent, missSendLen: number): number {
   let n = ev.data.length;
   if (ev.maxLen !== OFPCML_NO_BUFFER) n = Math.min(n, ev.maxLen);
-  if (ev.reason === OFPR.NO_MATCH && missSendLen !== OFPCML_NO_BUFFER) n = Math.min(n, missSendLen);
+  if (ev.reason !== OFPR.ACTION && missSendLen !== OFPCML_NO_BUFFER) n = Math.min(n, missSendLen);
   return n;
 }
 

@@ -1,6 +1,7 @@
-// Userdata of the datapath USERSPACE action that output:CONTROLLER translates to: enough for
-// the control plane to build the PACKET_IN (reason, table id, cookie, max_len, and the pipeline
-// fields metadata and tunnel_id) from the upcall.
+// Userdata of the datapath USERSPACE action that output:CONTROLLER translates to, and of the
+// dec-TTL records (A_DEC_TTL, A_DEC_MPLS_TTL): enough for the control plane to build the
+// PACKET_IN (reason, table id, cookie, max_len, and the pipeline fields metadata and
+// tunnel_id) from the upcall.
 //
 // What: ControllerUserdata.encode({reason, tableId, cookie, maxLen, metadata?, tunnelId?}) →
 //   u32 userdata; decode(u32) → the same fields (metadata, tunnelId 0 when not given), or
@@ -18,10 +19,12 @@
 //   │kind │ R  │  table id    │  handle → (cookie, max_len) │
 //   │ 01  │    │  (8 bits)    │  (21 bits)               │
 //   └─────┴────┴──────────────┴──────────────────────────┘
-//   kind: 01 = controller (other values are free for other userspace users);
+//   kind: 01 = controller output, 10 = TTL expiry (OFPR_INVALID_TTL; R unused, 0), 00 and 11
+//   are free for other userspace users;
 //   R: 0 = OFPR_NO_MATCH (the rule was a table-miss entry), 1 = OFPR_ACTION.
-//   INVALID_TTL packet-ins do not come through here: the datapath's A_DEC_TTL upcalls with
-//   its own reason (UPCALL_TTL).
+//   A TTL expiry reaches the control plane as an upcall with reason UPCALL_TTL carrying the
+//   dec-TTL record's userdata: the table and cookie of the rule whose action expired it
+//   (OpenFlow 1.3.5 §7.4.1); max_len is OFPCML_NO_BUFFER there (miss_send_len caps it).
 // Invariants: equal (cookie, max_len, metadata, tunnel_id) tuples share a handle; a handle is
 //   never reused while the table lives (megaflows may still carry it), so the table only grows
 //   until `reset()`, which the owner calls only after flushing every megaflow. (The tuples are
@@ -32,6 +35,7 @@
 
 export const USERDATA_KIND_SHIFT = 30;
 export const USERDATA_KIND_CONTROLLER = 1;
+export const USERDATA_KIND_TTL = 2;
 export const USERDATA_HANDLE_BITS = 21;
 const HANDLE_MASK = (1 << USERDATA_HANDLE_BITS) - 1;
 
@@ -39,7 +43,7 @@ const HANDLE_MASK = (1 << USERDATA_HANDLE_BITS) - 1;
 export const PACKET_IN_REASON = { NO_MATCH: 0, ACTION: 1, INVALID_TTL: 2 } as const;
 
 export interface ControllerPacketIn {
-  reason: typeof PACKET_IN_REASON.NO_MATCH | typeof PACKET_IN_REASON.ACTION;
+  reason: (typeof PACKET_IN_REASON)[keyof typeof PACKET_IN_REASON];
   tableId: number;
   cookie: bigint;
   /** Bytes of the packet to send (OFPCML_NO_BUFFER = 0xffff: all of it). */
@@ -62,8 +66,9 @@ export interface UserdataEncoder {
 }
 
 function userdataOf(p: ControllerPacketIn, handle: number): number {
+  const kind = p.reason === PACKET_IN_REASON.INVALID_TTL ? USERDATA_KIND_TTL : USERDATA_KIND_CONTROLLER;
   const r = p.reason === PACKET_IN_REASON.ACTION ? 1 : 0;
-  return ((USERDATA_KIND_CONTROLLER << USERDATA_KIND_SHIFT) | (r << 29) | ((p.tableId & 0xff) << 21) | handle) >>> 0;
+  return ((kind << USERDATA_KIND_SHIFT) | (r << 29) | ((p.tableId & 0xff) << 21) | handle) >>> 0;
 }
 
 /** The interned part of a packet-in: what the handle stands for. */
@@ -113,10 +118,16 @@ export class ControllerUserdata implements UserdataEncoder {
   }
 
   decode(userdata: number): Required<ControllerPacketIn> | undefined {
-    if (userdata >>> USERDATA_KIND_SHIFT !== USERDATA_KIND_CONTROLLER) return undefined;
+    const kind = userdata >>> USERDATA_KIND_SHIFT;
+    if (kind !== USERDATA_KIND_CONTROLLER && kind !== USERDATA_KIND_TTL) return undefined;
     const e = this.entries[userdata & HANDLE_MASK];
     if (!e) return undefined;
-    const reason = (userdata >>> 29) & 1 ? PACKET_IN_REASON.ACTION : PACKET_IN_REASON.NO_MATCH;
+    const reason =
+      kind === USERDATA_KIND_TTL
+        ? PACKET_IN_REASON.INVALID_TTL
+        : (userdata >>> 29) & 1
+          ? PACKET_IN_REASON.ACTION
+          : PACKET_IN_REASON.NO_MATCH;
     return { reason, tableId: (userdata >>> 21) & 0xff, ...e };
   }
 

@@ -17,9 +17,16 @@
 //   VLAN stacks are tracked as tag lists (outer first). The first VLAN action materialises the
 //   ingress stack and un-wildcards all of it (presence, TPID, both TCIs): push/pop/set then act
 //   on known tags, and the commit emits the shortest pop/push/set_vid/set_pcp sequence.
+//   MPLS actions are not lazy (xlate-mpls.ts): each commits the branch, emits its record at
+//   once and appends an op to both the branch's and the datapath's MPLS history; commit
+//   requires the two histories to be the same, because an MPLS push, pop or label change
+//   cannot be undone for another copy of the packet (a group bucket or TABLE re-run forked
+//   before it). Each pending TTL decrement carries the userdata of the rule that asked for it
+//   (the table and cookie of its INVALID_TTL packet-in).
 // Invariants: a Branch's flow.key always reflects its VLAN stack (top two tags) so later table
-//   lookups see the rewritten packet. The datapath cannot raise a TTL or restore an ingress
-//   inner tag of unknown TPID: commit returns an error string then and translation fails closed.
+//   lookups see the rewritten packet. The datapath cannot raise a TTL, restore an ingress
+//   inner tag of unknown TPID or undo an MPLS action: commit returns an error string then and
+//   translation fails closed.
 // Threading: main thread; one translation owns its states.
 
 import type { ActionList } from "../../datapath/datapath-actions.ts";
@@ -109,13 +116,30 @@ export class Branch {
     public ttlDecs = 0,
   ) {}
 
+  /** Userdata of each TTL decrement (index = decrement number): its INVALID_TTL packet-in. */
+  ttlUserdata: number[] = [];
+  /** MPLS actions applied to this branch, in order (identity tokens; see commit). */
+  mpls: readonly object[] = [];
+  /** After pop_mpls: the headers beneath the popped entry are unknown to the key (xlate-mpls.ts). */
+  beneathUnknown = false;
+
   clone(): Branch {
-    return new Branch(
+    const c = new Branch(
       this.flow.clone(),
       new Set(this.dirty),
       this.vlans?.map((t) => ({ ...t })),
       this.ttlDecs,
     );
+    c.ttlUserdata = [...this.ttlUserdata];
+    c.mpls = this.mpls;
+    c.beneathUnknown = this.beneathUnknown;
+    return c;
+  }
+
+  /** One more TTL decrement, whose expiry reports `userdata`. */
+  addTtlDec(userdata: number): void {
+    this.ttlUserdata[this.ttlDecs] = userdata;
+    this.ttlDecs++;
   }
 
   /** The VLAN stack, materialised from the ingress key on first use. */
@@ -156,6 +180,12 @@ export class DatapathState {
   /** undefined: the packet still has its ingress stack. */
   vlans: VlanTag[] | undefined = undefined;
   ttlDecs = 0;
+  /** MPLS actions emitted so far (the Branch's history when it emitted them). */
+  mpls: readonly object[] = [];
+}
+
+function sameHistory(a: readonly object[], b: readonly object[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 export interface CommitContext {
@@ -168,6 +198,9 @@ export interface CommitContext {
 /** Emits what makes the datapath packet equal `b`; returns an error when it cannot. */
 export function commit(ctx: CommitContext, b: Branch): string | undefined {
   const { dp, out, wc } = ctx;
+  if (!sameHistory(dp.mpls, b.mpls)) {
+    return "the datapath cannot undo an MPLS action for another copy of the packet (a group bucket or TABLE re-run forked before it)";
+  }
   for (const f of Object.keys(DP_FIELDS) as DpField[]) {
     const have = dp.values.get(f);
     if (!b.dirty.has(f)) {
@@ -193,7 +226,7 @@ export function commit(ctx: CommitContext, b: Branch): string | undefined {
     dp.vlans = want.map((t) => ({ ...t }));
   }
   if (dp.ttlDecs > b.ttlDecs) return "the datapath cannot undo a TTL decrement for a later clone of the packet";
-  for (; dp.ttlDecs < b.ttlDecs; dp.ttlDecs++) out.decTtl();
+  for (; dp.ttlDecs < b.ttlDecs; dp.ttlDecs++) out.decTtl(b.ttlUserdata[dp.ttlDecs] ?? 0);
   return undefined;
 }
 

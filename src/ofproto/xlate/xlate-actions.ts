@@ -3,7 +3,7 @@
 //
 // What: executeActions(ctx, branch, actions, origin); the output family lives here (ports,
 //   IN_PORT, TABLE, NORMAL, FLOOD, ALL, CONTROLLER, LOCAL); rewrites are in xlate-rewrites.ts,
-//   groups in xlate-groups.ts.
+//   MPLS and the TTL copies in xlate-mpls.ts, groups in xlate-groups.ts.
 // Design: every output first commits the branch (packet-state.ts), so the datapath packet is
 //   exactly the pipeline's packet at that moment, then emits A_OUTPUT (or A_OUTPUT_SET for a
 //   wide flood when the port map offers port sets, or A_USERSPACE for CONTROLLER).
@@ -31,6 +31,7 @@ import { PACKET_IN_REASON } from "./controller-userdata.ts";
 import { type Branch, commit, ingressVlans } from "./packet-state.ts";
 import type { ActionOrigin, XlateContext } from "./xlate-context.ts";
 import { xlateGroup } from "./xlate-groups.ts";
+import { xlateCopyTtl, xlateDecMplsTtl, xlatePopMpls, xlatePushMpls, xlateSetMplsTtl } from "./xlate-mpls.ts";
 import {
   xlateDecNwTtl,
   xlatePopVlan,
@@ -69,7 +70,23 @@ export function executeActions(ctx: XlateContext, b: Branch, actions: readonly A
         xlatePopVlan(ctx, b);
         break;
       case "dec_nw_ttl":
-        xlateDecNwTtl(ctx, b);
+        xlateDecNwTtl(ctx, b, origin);
+        break;
+      case "push_mpls":
+        xlatePushMpls(ctx, b, a.ethertype);
+        break;
+      case "pop_mpls":
+        xlatePopMpls(ctx, b, a.ethertype);
+        break;
+      case "set_mpls_ttl":
+        xlateSetMplsTtl(ctx, b, a.ttl);
+        break;
+      case "dec_mpls_ttl":
+        xlateDecMplsTtl(ctx, b, origin);
+        break;
+      case "copy_ttl_in":
+      case "copy_ttl_out":
+        xlateCopyTtl(ctx, b, a.type);
         break;
       case "set_nw_ttl":
         xlateSetNwTtl(ctx, b, a.ttl);

@@ -1,5 +1,5 @@
-// Header-rewriting actions: set_field, push/pop VLAN, dec/set NW TTL, and the MPLS/PBB/TTL-copy
-// actions the datapath cannot do.
+// Header-rewriting actions: set_field, push/pop VLAN, dec/set NW TTL, and the PBB actions the
+// datapath cannot do (MPLS and the TTL copies: xlate-mpls.ts).
 //
 // What: xlateSetField / xlatePushVlan / xlatePopVlan / xlateDecNwTtl / xlateSetNwTtl change a
 //   Branch (the packet as the pipeline sees it); packet-state.ts's commit emits the datapath
@@ -11,16 +11,17 @@
 //   the translation closed (drop megaflow, trace names the field):
 //     settable here:  eth_src/dst, vlan_vid/pcp, ipv4_src/dst, ipv6_src/dst, ip_dscp,
 //                     tcp/udp/sctp src/dst, metadata, tunnel_id (pipeline registers)
+//     MPLS:           mpls_label/tc/bos go to xlate-mpls.ts (not lazy: one record each)
 //     fail closed:    ip_ecn, ip_proto, eth_type, arp_*, icmpv4/6 type/code, ipv6_flabel,
-//                     ipv6_nd_*, mpls_*, pbb_isid — and the actions push/pop_mpls,
-//                     set/dec_mpls_ttl, copy_ttl_in/out (no MPLS or IP-in-IP in the datapath),
-//                     push/pop_pbb, experimenter actions
+//                     ipv6_nd_*, pbb_isid — and the actions push/pop_pbb, experimenter
+//                     actions; after pop_mpls, any field beneath Ethernet (xlate-mpls.ts)
 //   set_nw_ttl: the datapath has no set-TTL record. It is representable when it lowers the TTL
 //   by at most MAX_TTL_DECS (emitted as that many A_DEC_TTL, the TTL un-wildcarded) or leaves
 //   it unchanged; raising it, or setting 0, fails closed.
-//   dec_nw_ttl is A_DEC_TTL: at TTL <= 1 the datapath stops and upcalls with reason TTL, which
-//   the control plane turns into an OFPR_INVALID_TTL packet-in. It reads nothing (the datapath
-//   decides), so it un-wildcards nothing.
+//   dec_nw_ttl is A_DEC_TTL: at TTL <= 1 the datapath stops and upcalls with reason TTL and the
+//   record's userdata (the rule's table and cookie), which the control plane turns into an
+//   OFPR_INVALID_TTL packet-in. It reads nothing (the datapath decides), so it un-wildcards
+//   nothing.
 //   push_vlan copies the outer tag's TCI (or uses 0), per OpenFlow 1.3.5 §5.12.1.
 // Invariants: at most two VLAN tags (the key's depth); a third push fails closed.
 // Threading: main thread.
@@ -30,7 +31,8 @@ import type { OxmBasic } from "../../../openflow/match/match.ts";
 import type { OxmName } from "../../../openflow/match/oxm-fields.ts";
 import { KEY, PRESENT } from "../../datapath/flow-key.ts";
 import { type Branch, DP_FIELDS, type DpField } from "./packet-state.ts";
-import type { XlateContext } from "./xlate-context.ts";
+import type { ActionOrigin, XlateContext } from "./xlate-context.ts";
+import { beneathUnknownReason, MPLS_FIELDS, type MplsField, ttlUserdata, xlateSetMplsField } from "./xlate-mpls.ts";
 
 export const MAX_TTL_DECS = 8;
 
@@ -61,13 +63,15 @@ const SETTABLE: Partial<Record<OxmName, SettableField>> = {
 };
 
 /** Every field set_field can write, in the order TABLE_FEATURES lists them: the pipeline
- *  registers and the VLAN tag (handled case by case below), then the datapath-rewritable ones. */
+ *  registers and the VLAN tag (handled case by case below), the datapath-rewritable ones, then
+ *  the MPLS ones (xlate-mpls.ts). */
 export const SET_FIELD_WRITABLE: readonly OxmName[] = [
   "metadata",
   "tunnel_id",
   "vlan_vid",
   "vlan_pcp",
   ...(Object.keys(SETTABLE) as OxmName[]),
+  ...MPLS_FIELDS,
 ];
 
 /** "Does the packet carry `layer`?" — recorded in the mask, as every read must be. */
@@ -99,6 +103,10 @@ export function xlateSetField(ctx: XlateContext, b: Branch, oxm: Action & { type
     return;
   }
   const text = `set_field ${f.name}=${render(f.value)}`;
+  if ((MPLS_FIELDS as readonly string[]).includes(f.name)) {
+    xlateSetMplsField(ctx, b, f.name as MplsField, Number(f.value));
+    return;
+  }
   switch (f.name) {
     case "metadata":
       b.flow.metadata = BigInt(f.value as bigint);
@@ -130,6 +138,10 @@ export function xlateSetField(ctx: XlateContext, b: Branch, oxm: Action & { type
   const s = SETTABLE[f.name];
   if (!s) {
     ctx.fail(`set_field ${f.name}: the datapath cannot set this field`);
+    return;
+  }
+  if (b.beneathUnknown && s.layer !== 0) {
+    ctx.fail(beneathUnknownReason(`set_field ${f.name}`));
     return;
   }
   if (!hasLayer(ctx, b, s.layer, s.l4)) {
@@ -164,13 +176,32 @@ export function xlatePopVlan(ctx: XlateContext, b: Branch): void {
   ctx.note("action", `pop_vlan (vid ${tags[0].tci & 0xfff})`);
 }
 
-export function xlateDecNwTtl(ctx: XlateContext, b: Branch): void {
-  b.ttlDecs++;
+export function xlateDecNwTtl(ctx: XlateContext, b: Branch, origin: ActionOrigin): void {
+  if (b.beneathUnknown) {
+    ctx.fail(beneathUnknownReason("dec_nw_ttl"));
+    return;
+  }
+  if (b.mpls.length > 0 && (b.flow.present & IP) === 0) {
+    // MPLS actions made this an MPLS packet (known without reading the key): no IP TTL to
+    // decrement, as OVS skips dec_ttl on a non-IP flow.
+    ctx.note("action", "dec_nw_ttl: skipped, the packet is MPLS now");
+    return;
+  }
+  const ud = ttlUserdata(ctx, origin);
+  if (ud === undefined) {
+    ctx.fail("dec_nw_ttl: the controller userdata table is full");
+    return;
+  }
+  b.addTtlDec(ud);
   b.flow.key[KEY.IP_TTL] = Math.max(0, b.flow.key[KEY.IP_TTL] - 1);
   ctx.note("action", "dec_nw_ttl (datapath dec_ttl; at TTL <= 1 an INVALID_TTL packet-in)");
 }
 
 export function xlateSetNwTtl(ctx: XlateContext, b: Branch, ttl: number): void {
+  if (b.beneathUnknown) {
+    ctx.fail(beneathUnknownReason(`set_nw_ttl:${ttl}`));
+    return;
+  }
   if (!hasLayer(ctx, b, IP)) {
     ctx.note("action", `set_nw_ttl:${ttl}: skipped, not an IP packet`);
     return;
@@ -185,7 +216,7 @@ export function xlateSetNwTtl(ctx: XlateContext, b: Branch, ttl: number): void {
     ctx.fail(`set_nw_ttl:${ttl} on TTL ${cur}: the datapath can only decrement (by up to ${MAX_TTL_DECS})`);
     return;
   }
-  b.ttlDecs += cur - ttl;
+  for (let i = 0; i < cur - ttl; i++) b.addTtlDec(0); // never expires: the TTL stays >= 1
   b.flow.key[KEY.IP_TTL] = ttl;
   ctx.note("action", `set_nw_ttl:${ttl} (${cur - ttl} x dec_ttl)`);
 }
@@ -193,10 +224,8 @@ export function xlateSetNwTtl(ctx: XlateContext, b: Branch, ttl: number): void {
 /** The actions this datapath has no record for: fail closed with the reason. */
 export function xlateUnsupported(ctx: XlateContext, a: Action): void {
   const why =
-    a.type === "push_pbb" || a.type === "pop_pbb"
-      ? "the datapath has no PBB support"
-      : a.type === "experimenter"
-        ? `experimenter action 0x${a.experimenter.toString(16)} is not supported`
-        : "the datapath has no MPLS support (and no IP-in-IP TTL copy)";
+    a.type === "experimenter"
+      ? `experimenter action 0x${a.experimenter.toString(16)} is not supported`
+      : "the datapath has no PBB support";
   ctx.fail(`${a.type}: ${why}`);
 }

@@ -53,6 +53,7 @@ import {
   type XlateRule,
 } from "./xlate-context.ts";
 import { xlateMeter } from "./xlate-meter.ts";
+import { beneathUnknownReason } from "./xlate-mpls.ts";
 import { formatActions, type XlateTrace } from "./xlate-trace.ts";
 
 export interface XlateResult {
@@ -172,6 +173,10 @@ function runPipeline(ctx: XlateContext, b: Branch, first: number): void {
       ctx.indent = indent + entered;
       if (!ctx.enter("table")) return;
       entered++;
+      if (b.beneathUnknown) {
+        ctx.fail(beneathUnknownReason(`table ${tableId}`));
+        return;
+      }
       const rule = ctx.env.tables.lookup(tableId, b.flow, ctx.wc);
       ctx.visits.push(tableVisit(tableId, rule !== undefined));
       if (!rule) {

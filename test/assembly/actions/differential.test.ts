@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Action, encodeActions, executeModel, parsedFrom, SamplerModel } from "../../reference/actions-model.ts";
 import { parseModel } from "../../reference/parser-model.ts";
-import { arbFrame, encodeFrame } from "./frames.ts";
+import { arbFrame, arbFrameWithMpls, encodeFrame } from "./frames.ts";
 import { ActionHarness, observable } from "./harness.ts";
 
 let h: ActionHarness;
@@ -44,7 +44,31 @@ const arbAction: fc.Arbitrary<Action> = fc.oneof(
     arbitrary: fc.record({ t: fc.constantFrom("set_ipv6_src" as const, "set_ipv6_dst" as const), addr: bytes(16) }),
   },
   fc.record({ t: fc.constant("set_dscp" as const), dscp: fc.integer({ min: 0, max: 63 }) }),
-  { weight: 2, arbitrary: fc.constant({ t: "dec_ttl" as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant("dec_ttl" as const), userdata: fc.integer({ min: 0, max: 0xffffffff }) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant("push_mpls" as const),
+      ethertype: fc.constantFrom(0x8847, 0x8848),
+    }),
+  },
+  fc.record({ t: fc.constant("pop_mpls" as const), ethertype: fc.constantFrom(0x0800, 0x86dd, 0x8847, 0x9000) }),
+  fc.record({
+    t: fc.constant("set_mpls_lse" as const),
+    value: fc.integer({ min: 0, max: 0xffffffff }),
+    mask: fc.constantFrom(0xfffff000, 0xe00, 0x100, 0xff, 0xffffffff, 0),
+  }),
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant("dec_mpls_ttl" as const),
+      userdata: fc.integer({ min: 0, max: 0xffffffff }),
+    }),
+  },
+  fc.record({ t: fc.constantFrom("copy_ttl_out" as const, "copy_ttl_in" as const) }),
   {
     weight: 2,
     arbitrary: fc.record({ t: fc.constantFrom("set_tp_src" as const, "set_tp_dst" as const), port: port16 }),
@@ -65,7 +89,7 @@ const arbAction: fc.Arbitrary<Action> = fc.oneof(
   // Malformed records, rarely.
   fc.record({
     t: fc.constant("raw" as const),
-    type: fc.constantFrom(0, 21, 1, 12),
+    type: fc.constantFrom(0, 0x7fff, 1, 12),
     len: fc.constantFrom(0, 6, 8, 400),
     payload: bytes(4),
   }),
@@ -80,7 +104,7 @@ describe("WASM executor vs the reference model", () => {
   it("agrees on every port's bytes, the upcalls, the counters and the sampler stats", () => {
     fc.assert(
       fc.property(
-        arbFrame,
+        arbFrameWithMpls,
         fc.array(arbAction, { maxLength: 12 }),
         arbSets,
         fc.integer({ min: 0, max: 9 }),
@@ -116,11 +140,19 @@ describe("WASM executor vs the reference model", () => {
   });
 
   it("agrees on multi-output lists with rewrites between outputs", () => {
-    const rewrite = arbAction.filter((a) => a.t.startsWith("set_") || a.t.endsWith("_vlan") || a.t === "dec_ttl");
+    const rewrite = arbAction.filter(
+      (a) =>
+        a.t.startsWith("set_") ||
+        a.t.endsWith("_vlan") ||
+        a.t.endsWith("_mpls") ||
+        a.t.startsWith("copy_ttl") ||
+        a.t === "dec_ttl" ||
+        a.t === "dec_mpls_ttl",
+    );
     const out = fc.record({ t: fc.constant("output" as const), port: fc.integer({ min: 0, max: 3 }) });
     fc.assert(
       fc.property(
-        arbFrame,
+        arbFrameWithMpls,
         fc.array(fc.tuple(fc.array(rewrite, { maxLength: 3 }), out), { minLength: 2, maxLength: 6 }),
         (spec, steps) => {
           const frame = encodeFrame(spec);

@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Action, encodeActions, UPCALL } from "../../reference/actions-model.ts";
 import { FIXTURES, ip6 } from "./fixtures.ts";
@@ -466,5 +468,74 @@ describe("malformed lists", () => {
     expect(r.leaked).toBe(0);
     expect(r.counters).toEqual({ "action.bad_action": 1 });
     expect(r.tx.get(1)?.length).toBe(1);
+  });
+});
+
+describe("MPLS (frames built by scapy, test/fixtures/scapy-mpls-frames.py)", () => {
+  let F: Record<string, string> = {};
+  beforeAll(() => {
+    const script = fileURLToPath(new URL("../../fixtures/scapy-mpls-frames.py", import.meta.url));
+    const r = spawnSync("/usr/bin/python3", [script], { encoding: "utf8" });
+    if (r.error || r.status !== 0) {
+      throw new Error(`MPLS frames need /usr/bin/python3 with scapy (python3-scapy): ${r.error?.message ?? r.stderr}`);
+    }
+    F = JSON.parse(r.stdout) as Record<string, string>;
+  });
+  const frame = (name: string) => Uint8Array.from(Buffer.from(F[name], "hex"));
+  const out1 = (name: string, list: Action[]) => only(run(frame(name), [...list, { t: "output", port: 1 }]), 1);
+
+  it("push_mpls composes the entry as OVS does: IPv4 (after the VLAN tag), IPv6, MPLS, non-IP", () => {
+    expect(out1("ip4Tagged", [{ t: "push_mpls", ethertype: 0x8847 }])).toEqual([F.ip4TaggedPushed]);
+    expect(out1("ip6", [{ t: "push_mpls", ethertype: 0x8848 }])).toEqual([F.ip6Pushed]);
+    expect(out1("mpls1", [{ t: "push_mpls", ethertype: 0x8847 }])).toEqual([F.mpls1Pushed]);
+    expect(out1("lldp", [{ t: "push_mpls", ethertype: 0x8847 }])).toEqual([F.lldpPushed]);
+  });
+
+  it("set the label (masked) and dec the TTL after a push; IP rewrites after it do nothing", () => {
+    const list: Action[] = [
+      { t: "push_mpls", ethertype: 0x8847 },
+      { t: "set_mpls_lse", value: 1000 << 12, mask: 0xfffff000 },
+      { t: "dec_mpls_ttl", userdata: 5 },
+      { t: "set_ipv4_dst", addr: Uint8Array.of(1, 2, 3, 4) },
+      { t: "dec_ttl" },
+    ];
+    expect(out1("ip4Tagged", list)).toEqual([F.ip4TaggedPushedSet]);
+  });
+
+  it("pop_mpls gives the inner packet with the new ethertype; a non-MPLS frame is left alone", () => {
+    expect(out1("mpls1", [{ t: "pop_mpls", ethertype: 0x0800 }])).toEqual([F.mpls1Popped]);
+    expect(out1("ip6", [{ t: "pop_mpls", ethertype: 0x0800 }])).toEqual([F.ip6]);
+    // push then pop is the identity
+    expect(
+      out1("ip4Tagged", [
+        { t: "push_mpls", ethertype: 0x8847 },
+        { t: "pop_mpls", ethertype: 0x0800 },
+      ]),
+    ).toEqual([F.ip4Tagged]);
+  });
+
+  it("copy_ttl_in / copy_ttl_out: to and from the next entry, or the IPv4 / IPv6 header beneath", () => {
+    expect(out1("mpls1", [{ t: "copy_ttl_in" }])).toEqual([F.mpls1CopyIn]);
+    expect(out1("mpls1", [{ t: "copy_ttl_out" }])).toEqual([F.mpls1CopyOut]);
+    expect(out1("mpls2", [{ t: "copy_ttl_in" }])).toEqual([F.mpls2CopyIn]);
+    expect(out1("mpls2", [{ t: "copy_ttl_out" }])).toEqual([F.mpls2CopyOut]);
+    expect(out1("mpls6", [{ t: "copy_ttl_in" }])).toEqual([F.mpls6CopyIn]);
+    expect(out1("ip4Tagged", [{ t: "copy_ttl_in" }, { t: "copy_ttl_out" }])).toEqual([F.ip4Tagged]);
+  });
+
+  it("dec_mpls_ttl at TTL <= 1 upcalls (UPCALL_TTL) with the record's userdata and stops", () => {
+    const r = run(frame("mplsTtl1"), [
+      { t: "dec_mpls_ttl", userdata: 0x80123456 },
+      { t: "output", port: 1 },
+    ]);
+    expect(r.tx.size).toBe(0);
+    expect(r.upcalls.map((u) => [u.reason, u.userdata, hex(u.bytes)])).toEqual([[UPCALL.TTL, 0x80123456, F.mplsTtl1]]);
+    expect(r.counters).toEqual({ "action.ttl_expired": 1 });
+  });
+
+  it("dec_ttl's userdata reaches the TTL upcall too", () => {
+    const f = frameOf("udp4"); // TTL 2
+    const r2 = run(f, [{ t: "dec_ttl" }, { t: "dec_ttl", userdata: 0x4000_0007 }, { t: "output", port: 1 }]);
+    expect(r2.upcalls.map((u) => [u.reason, u.userdata])).toEqual([[UPCALL.TTL, 0x4000_0007]]);
   });
 });

@@ -57,6 +57,10 @@ export interface FrameSpec {
   dst: Uint8Array;
   src: Uint8Array;
   vlans: VlanSpec[]; // outer first
+  /** MPLS label stack entries (outer first, host-order u32s written as given) between the tags
+   *  and the L3 header; the type field before them is mplsType (0x8847 when absent). */
+  mpls?: number[];
+  mplsType?: number;
   l3: Ipv4Spec | Ipv6Spec | RawL3Spec;
   pad: number; // trailing bytes after the IP packet (Ethernet padding)
 }
@@ -229,8 +233,10 @@ function encodeL3(l3: FrameSpec["l3"]): Uint8Array {
 /** The frame's bytes, every checksum computed from scratch. */
 export function encodeFrame(f: FrameSpec): Uint8Array {
   const l3 = encodeL3(f.l3);
-  const ethType = f.l3.kind === "ipv4" ? 0x0800 : f.l3.kind === "ipv6" ? 0x86dd : f.l3.ethType;
-  const b = new Uint8Array(14 + 4 * f.vlans.length + l3.length + f.pad);
+  const stack = f.mpls ?? [];
+  const l3Type = f.l3.kind === "ipv4" ? 0x0800 : f.l3.kind === "ipv6" ? 0x86dd : f.l3.ethType;
+  const ethType = stack.length > 0 ? (f.mplsType ?? 0x8847) : l3Type;
+  const b = new Uint8Array(14 + 4 * f.vlans.length + 4 * stack.length + l3.length + f.pad);
   const dv = new DataView(b.buffer);
   b.set(f.dst, 0);
   b.set(f.src, 6);
@@ -241,7 +247,12 @@ export function encodeFrame(f: FrameSpec): Uint8Array {
     o += 4;
   }
   dv.setUint16(o, ethType);
-  b.set(l3, o + 2);
+  o += 2;
+  for (const lse of stack) {
+    dv.setUint32(o, lse >>> 0);
+    o += 4;
+  }
+  b.set(l3, o);
   return b;
 }
 
@@ -354,3 +365,26 @@ export const arbFrame: fc.Arbitrary<FrameSpec> = fc.record({
   ),
   pad: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, fc.integer({ min: 1, max: 20 })),
 });
+
+/** MPLS label stacks of 1-3 random entries, the last one mostly bottom of stack; small TTLs
+ *  reach expiry. */
+export const arbMplsStack: fc.Arbitrary<number[]> = fc
+  .array(fc.record({ lse: fc.integer({ min: 0, max: 0xffffffff }), ttl: fc.constantFrom(0, 1, 2, 64, 255) }), {
+    minLength: 1,
+    maxLength: 3,
+  })
+  .chain((es) =>
+    fc
+      .boolean()
+      .map((bosLast) =>
+        es.map((e, i) => ((e.lse & ~0x1ff) | (i === es.length - 1 && bosLast ? 0x100 : 0) | e.ttl) >>> 0),
+      ),
+  );
+
+/** arbFrame, and a quarter of the time with an MPLS label stack between the tags and L3. */
+export const arbFrameWithMpls: fc.Arbitrary<FrameSpec> = fc.oneof(
+  { weight: 3, arbitrary: arbFrame },
+  fc
+    .record({ f: arbFrame, mpls: arbMplsStack, mplsType: fc.constantFrom(0x8847, 0x8848) })
+    .map(({ f, mpls, mplsType }) => ({ ...f, mpls, mplsType })),
+);

@@ -185,6 +185,30 @@ const arpArb = fc
   })
   .map((r) => ({ type: r.type, bytes: [...r.prefix, ...be16(r.op), ...r.body] }));
 
+/** An MPLS label stack (1-3 entries, bottom of stack set on the last one) over an IP header. */
+const mplsArb = fc
+  .record({
+    type: fc.constantFrom(0x8847, 0x8848),
+    stack: fc.array(
+      fc.record({ label: fc.integer({ min: 0, max: 0xfffff }), tc: fc.integer({ min: 0, max: 7 }), ttl: u8 }),
+      {
+        minLength: 1,
+        maxLength: 3,
+      },
+    ),
+    inner: fc.oneof(ipv4Arb, ipv6Arb),
+  })
+  .map((r) => ({
+    type: r.type,
+    bytes: [
+      ...r.stack.flatMap((e, i) => {
+        const lse = ((e.label << 12) | (e.tc << 9) | (i === r.stack.length - 1 ? 0x100 : 0) | e.ttl) >>> 0;
+        return [lse >>> 24, (lse >>> 16) & 0xff, (lse >>> 8) & 0xff, lse & 0xff];
+      }),
+      ...r.inner.bytes,
+    ],
+  }));
+
 const otherArb = fc.record({ type: u16, bytes: fc.uint8Array({ maxLength: 40 }).map((a) => [...a]) });
 
 const tagArb = fc.record({ tpid: fc.constantFrom(0x8100, 0x88a8), tci: u16 });
@@ -204,7 +228,7 @@ export const structuredFrame: fc.Arbitrary<Uint8Array> = fc
       { weight: 6, arbitrary: fc.constant([]) },
       { weight: 4, arbitrary: fc.array(tagArb, { maxLength: 3 }) },
     ),
-    l3: fc.oneof(ipv4Arb, ipv6Arb, arpArb, otherArb),
+    l3: fc.oneof(ipv4Arb, ipv6Arb, arpArb, mplsArb, otherArb),
     padding: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 20 })),
   })
   .map(({ macs, tags, l3, padding }) => {

@@ -36,7 +36,20 @@ describe("parser vs reference model", () => {
       { numRuns: 20_000 },
     );
     // The generator must reach every layer, or the comparison proves little.
-    for (const p of ["VLAN2", "ARP", "IPV4", "IPV6", "TCP", "UDP", "SCTP", "ICMP4", "ICMP6", "ND", "IP_OPTIONS"]) {
+    for (const p of [
+      "VLAN2",
+      "ARP",
+      "IPV4",
+      "IPV6",
+      "MPLS",
+      "TCP",
+      "UDP",
+      "SCTP",
+      "ICMP4",
+      "ICMP6",
+      "ND",
+      "IP_OPTIONS",
+    ]) {
       expect(seen, p).toContain(p);
     }
   });
@@ -62,7 +75,10 @@ describe("parser vs reference model", () => {
   });
 
   it("agrees on random bytes behind an IPv4 or IPv6 ethertype", () => {
-    const arb = fc.tuple(fc.constantFrom(0x0800, 0x86dd, 0x0806, 0x8100), fc.uint8Array({ maxLength: 120 }));
+    const arb = fc.tuple(
+      fc.constantFrom(0x0800, 0x86dd, 0x0806, 0x8100, 0x8847, 0x8848),
+      fc.uint8Array({ maxLength: 120 }),
+    );
     fc.assert(
       fc.property(arb, ([type, body]) => {
         const frame = Uint8Array.from([...new Array(12).fill(2), type >> 8, type & 0xff, ...body]);

@@ -58,6 +58,7 @@ describe("parser vs scapy", () => {
         "IPV4",
         "IPV6",
         "IP_OPTIONS",
+        "MPLS",
         "ND",
         "SCTP",
         "TCP",

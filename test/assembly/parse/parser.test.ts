@@ -152,4 +152,44 @@ describe("parser: malformed headers", () => {
     const r = h.parse(frame, 0, 16);
     expect(decodeKey(r.key)).toMatchObject({ present: ["ETH", "TRUNCATED"], ethType: 0x8100, vlanTpid: 0 });
   });
+  it("MPLS after a VLAN tag: the top label stack entry in MPLS_LSE, nothing beneath it parsed", () => {
+    const ip = loadFrame("eth-ipv4-udp");
+    const lse = (label: number, tc: number, bos: number, ttl: number) => {
+      const v = ((label << 12) | (tc << 9) | (bos << 8) | ttl) >>> 0;
+      return [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+    };
+    const frame = Uint8Array.from([
+      ...ip.subarray(0, 12),
+      0x81,
+      0x00,
+      0x20,
+      0x0a, // 802.1Q, PCP 1, VID 10
+      0x88,
+      0x47,
+      ...lse(1000, 5, 0, 64),
+      ...lse(16, 0, 1, 9),
+      ...ip.subarray(14),
+    ]);
+    const r = h.parse(frame);
+    expect(decodeKey(r.key)).toEqual({
+      ...ZERO_FIELDS,
+      present: ["ETH", "VLAN", "MPLS"],
+      ethDst: decodeKey(h.parse(ip).key).ethDst,
+      ethSrc: decodeKey(h.parse(ip).key).ethSrc,
+      ethType: 0x8847,
+      vlanTpid: 0x8100,
+      vlanTci: 0x200a,
+      mplsLse: ((1000 << 12) | (5 << 9) | 64) >>> 0,
+    });
+    expect([r.l3, r.l4]).toEqual([0, 0]);
+    expect(hex(r.key)).toBe(hex(parseModel(frame).key));
+  });
+
+  it("an MPLS entry cut short: TRUNCATED, parse.truncated_mpls, ETH_TYPE the MPLS type", () => {
+    const frame = Uint8Array.from([...new Array(12).fill(2), 0x88, 0x48, 0x00, 0x01, 0x01]);
+    const before = h.parseCounters();
+    const r = h.parse(frame);
+    expect(decodeKey(r.key)).toMatchObject({ present: ["ETH", "TRUNCATED"], ethType: 0x8848, mplsLse: 0 });
+    expect(counterDelta(before, h.parseCounters())).toEqual(["parse.packets", "parse.truncated_mpls"].sort());
+  });
 });

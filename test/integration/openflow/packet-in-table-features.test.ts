@@ -4,7 +4,8 @@
 // USERSPACE upcall whose userdata is a CONTROLLER action (ControllerUserdata) becomes an
 // OFPT_PACKET_IN with the rule's table id and cookie, reason ACTION or NO_MATCH, in_port the
 // bridge's ofport of the datapath in_port, data cut to the action's max_len and (NO_MATCH) the
-// connection's miss_send_len; a TTL upcall becomes reason INVALID_TTL; with no connection they
+// connection's miss_send_len; a TTL upcall becomes reason INVALID_TTL with the table and cookie
+// its userdata names, cut to miss_send_len too (§7.3.2); with no connection they
 // are counted as dropped. (2) The running daemon answers dump-table-features (254 tables, split
 // over several replies) and `show` without --no-names, over its passive TCP listener and over
 // its punix socket.
@@ -178,7 +179,13 @@ describe("PACKET_IN to every connection of the bridge (in-process ofproto + OfCo
     const seen = monitors.map((m) => packetIns(m.out()).length);
     ofproto.onActionUpcall(UPCALL_ACTION, cut ?? 0, keyOn(3), frameOf(300));
     ofproto.onActionUpcall(UPCALL_ACTION, miss ?? 0, keyOn(4), frameOf(300));
-    ofproto.onActionUpcall(UPCALL_TTL, 0, keyOn(3), frameOf(200));
+    const ttl = br.controller.encode({
+      reason: PACKET_IN_REASON.INVALID_TTL,
+      tableId: 2,
+      cookie: 0x99n,
+      maxLen: 0xffff,
+    });
+    ofproto.onActionUpcall(UPCALL_TTL, ttl ?? 0, keyOn(3), frameOf(200));
     await pollUntil(
       "three more packet-ins each",
       () => monitors.map((m, i) => packetIns(m.out()).length - seen[i]),
@@ -186,6 +193,7 @@ describe("PACKET_IN to every connection of the bridge (in-process ofproto + OfCo
       10_000,
     );
     const missData = [300, 100];
+    const ttlData = [200, 100];
     monitors.forEach((m, i) => {
       const lines = packetIns(m.out()).slice(seen[i]);
       const rest = lines.filter((l) => !/cookie=0xabcd /.test(l));
@@ -193,7 +201,10 @@ describe("PACKET_IN to every connection of the bridge (in-process ofproto + OfCo
       expect(rest[1]).toMatch(
         new RegExp(`table_id=5 cookie=0x0 total_len=300 in_port=LOCAL \\(via no_match\\) data_len=${missData[i]}\\b`),
       );
-      expect(rest[2]).toMatch(/total_len=200 in_port=7 \(via invalid_ttl\) data_len=200/);
+      // INVALID_TTL: the rule's table and cookie (§7.4.1), data capped by miss_send_len (§7.3.2).
+      expect(rest[2]).toMatch(
+        new RegExp(`table_id=2 cookie=0x99 total_len=200 in_port=7 \\(via invalid_ttl\\) data_len=${ttlData[i]}\\b`),
+      );
     });
   }, 40_000);
 

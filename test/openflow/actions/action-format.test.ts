@@ -54,6 +54,17 @@ describe("formatActions prints what ovs-ofctl prints", () => {
     ],
     [
       [
+        { type: "push_mpls", ethertype: 0x8848 },
+        { type: "set_field", field: { name: "mpls_label", value: 1000 } },
+        { type: "set_field", field: { name: "mpls_tc", value: 5 } },
+        { type: "set_field", field: { name: "mpls_bos", value: 1 } },
+        { type: "copy_ttl_in" },
+        { type: "copy_ttl_out" },
+      ],
+      "push_mpls:0x8848,set_field:1000->mpls_label,set_field:5->mpls_tc,set_field:1->mpls_bos,copy_ttl_in,copy_ttl_out",
+    ],
+    [
+      [
         { type: "set_field", field: { name: "vlan_vid", value: 4106 } },
         { type: "set_field", field: { name: "eth_src", value: Uint8Array.from([0, 0, 0, 0, 0, 1]) } },
         { type: "set_field", field: { name: "ipv4_src", value: 0x01020304 } },

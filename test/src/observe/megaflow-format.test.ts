@@ -60,6 +60,42 @@ describe("dpctl megaflow text", () => {
     );
   });
 
+  it("prints the top MPLS entry as mpls(label,tc,ttl,bos), masked parts as value/mask", () => {
+    const k = new Uint8Array(KEY_SIZE);
+    const v = new DataView(k.buffer);
+    v.setUint32(KEY.IN_PORT, 2, true);
+    v.setUint32(KEY.PRESENT, PRESENT.ETH | PRESENT.MPLS, true);
+    v.setUint16(KEY.ETH_TYPE, 0x8847);
+    v.setUint32(KEY.MPLS_LSE, ((77 << 12) | (5 << 9) | 0x100 | 9) >>> 0);
+    const mask = new KeyMask().inPort().field(KEY.ETH_TYPE, 2).presentBits(PRESENT.MPLS).field(KEY.MPLS_LSE, 3);
+    expect(formatMegaflowMatch(k, mask.bytes)).toBe(
+      "recirc_id(0),in_port(2),eth_type(0x8847),mpls(label=77,tc=5,bos=1)",
+    );
+    mask.bytes[KEY.MPLS_LSE + 2] = 0xfe; // the label's low bits and tc, not bos
+    mask.bytes[KEY.MPLS_LSE + 3] = 0xff;
+    expect(formatMegaflowMatch(k, mask.bytes)).toBe(
+      "recirc_id(0),in_port(2),eth_type(0x8847),mpls(label=77,tc=5,ttl=9)",
+    );
+    expect(
+      formatMegaflow(
+        {
+          handle: 1,
+          key: k,
+          mask: mask.bytes,
+          actions: new ActionList().popMpls(0x0800).output(3).bytes(),
+          packets: 0,
+          bytes: 0,
+          used: 0,
+          installed: 0,
+          emc: 0,
+          classifierHits: 0,
+          tcpFlags: 0,
+        },
+        0,
+      ),
+    ).toMatch(/actions:pop_mpls:0x0800,output:3$/);
+  });
+
   it("renders the whole line: stats, used, age, TCP flags, which cache served it, EMC entries, actions", () => {
     const mask = new KeyMask().inPort().ethDst();
     const line = formatMegaflow(

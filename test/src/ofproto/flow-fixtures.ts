@@ -20,6 +20,7 @@ export interface FlowSpec {
     | { kind: "ipv4"; src: number; dst: number; proto: number; tos?: number }
     | { kind: "ipv6"; src: number[]; dst: number[]; proto: number; label?: number }
     | { kind: "arp"; op: number; spa: number; tpa: number; sha?: number[]; tha?: number[] }
+    | { kind: "mpls"; ethType?: number; label: number; tc?: number; bos?: number; ttl?: number }
     | { kind: "other"; ethType: number };
   l4?: { kind: "tcp" | "udp" | "sctp"; src: number; dst: number } | { kind: "icmp"; type: number; code: number };
 }
@@ -70,11 +71,16 @@ export function flowOf(spec: FlowSpec = {}): PipelineFlow {
   } else if (l3.kind === "arp") {
     present |= PRESENT.ARP;
     put16(k, KEY.ETH_TYPE, 0x0806);
-    k[KEY.IP_PROTO] = l3.op;
+    k[KEY.IP_PROTO] = l3.op & 0xff;
+    put16(k, KEY.ARP_OP, l3.op);
     put32(k, KEY.NW_SRC, l3.spa);
     put32(k, KEY.NW_DST, l3.tpa);
     k.set(l3.sha ?? mac(0x55), KEY.ARP_SHA);
     k.set(l3.tha ?? [0, 0, 0, 0, 0, 0], KEY.ARP_THA);
+  } else if (l3.kind === "mpls") {
+    present |= PRESENT.MPLS;
+    put16(k, KEY.ETH_TYPE, l3.ethType ?? 0x8847);
+    put32(k, KEY.MPLS_LSE, ((l3.label << 12) | ((l3.tc ?? 0) << 9) | ((l3.bos ?? 1) << 8) | (l3.ttl ?? 64)) >>> 0);
   } else put16(k, KEY.ETH_TYPE, l3.ethType);
   const l4 = spec.l4;
   if (l4 && l3 && (l3.kind === "ipv4" || l3.kind === "ipv6")) {

@@ -175,19 +175,22 @@ describe("writeField", () => {
 });
 
 describe("compileMatch", () => {
-  it("is unsatisfiable for fields the key lacks, arp_op > 255 and contradictions", () => {
+  it("is unsatisfiable for fields the key lacks and contradictions; arp_op has all 16 bits", () => {
     expect(
       compileMatch([
-        { name: "eth_type", value: 0x8847 },
-        { name: "mpls_label", value: 1 },
+        { name: "eth_type", value: 0x88e7 },
+        { name: "pbb_isid", value: 1 },
       ]),
     ).toBeUndefined();
-    expect(
-      compileMatch([
-        { name: "eth_type", value: 0x0806 },
-        { name: "arp_op", value: 0x101 },
-      ]),
-    ).toBeUndefined();
+    const op = compileMatch([
+      { name: "eth_type", value: 0x0806 },
+      { name: "arp_op", value: 0x101 },
+    ]);
+    expect(Array.from(op?.mask.subarray(KEY.ARP_OP, KEY.ARP_OP + 2) ?? [])).toEqual([0xff, 0xff]);
+    expect(Array.from(op?.value.subarray(KEY.ARP_OP, KEY.ARP_OP + 2) ?? [])).toEqual([1, 1]);
+    const arp = flowOf({ l3: { kind: "arp", op: 0x101, spa: 1, tpa: 2 } });
+    expect(readField(arp, "arp_op")).toBe(0x101);
+    expect(fieldMatches(arp, { name: "arp_op", value: 1 })).toBe(false);
     expect(
       compileMatch([
         { name: "in_port", value: 1 },
@@ -201,6 +204,27 @@ describe("compileMatch", () => {
       ]),
     ).toBeDefined();
     expect(compileMatch([{ name: "mpls_label", value: 0, mask: 0 } as OxmBasic])).toBeDefined();
+  });
+
+  it("MPLS label, tc and bos are bit spans of the top entry (KEY.MPLS_LSE) under PRESENT.MPLS", () => {
+    const f = flowOf({ l3: { kind: "mpls", label: 0xabcde, tc: 5, bos: 1, ttl: 9 } });
+    expect([readField(f, "mpls_label"), readField(f, "mpls_tc"), readField(f, "mpls_bos")]).toEqual([0xabcde, 5, 1]);
+    const c = compileMatch([
+      { name: "eth_type", value: 0x8847 },
+      { name: "mpls_label", value: 0xabcde },
+      { name: "mpls_tc", value: 5 },
+      { name: "mpls_bos", value: 1 },
+    ]);
+    expect(c).toBeDefined();
+    const lse = c?.mask.subarray(KEY.MPLS_LSE, KEY.MPLS_LSE + 4);
+    expect(Array.from(lse ?? [])).toEqual([0xff, 0xff, 0xff, 0x00]); // the TTL byte is not matched
+    const wc = new KeyMask();
+    unwildcardField(wc, "mpls_tc");
+    expect(Array.from(wc.bytes.subarray(KEY.MPLS_LSE, KEY.MPLS_LSE + 4))).toEqual([0, 0, 0x0e, 0]);
+    expect(writeField(f, { name: "mpls_label", value: 16 })).toBe(true);
+    expect([readField(f, "mpls_label"), readField(f, "mpls_tc"), f.bytes[KEY.MPLS_LSE + 3]]).toEqual([16, 5, 9]);
+    const ip = flowOf({ l3: { kind: "ipv4", src: 1, dst: 2, proto: 6 } });
+    expect(fieldMatches(ip, { name: "mpls_label", value: 0 })).toBe(false);
   });
 
   it("property: a compiled match accepts exactly the flows every OXM matches", () => {

@@ -28,7 +28,7 @@ export const flowSpecArb: fc.Arbitrary<FlowSpec> = fc
     sport: pick(PORTS),
     dport: pick(PORTS),
     tos: fc.integer({ min: 0, max: 255 }),
-    op: pick([1, 2]),
+    op: pick([1, 2, 0x101]),
   })
   .map((r) => {
     const protoNum = { tcp: 6, udp: 17, icmp: r.kind === "ipv6" ? 58 : 1, gre: 47 }[r.proto];
@@ -42,7 +42,9 @@ export const flowSpecArb: fc.Arbitrary<FlowSpec> = fc
     if (r.kind === "ipv4") l3 = { kind: "ipv4", src: r.src, dst: r.dst, proto: protoNum, tos: r.tos };
     else if (r.kind === "ipv6") l3 = { kind: "ipv6", src: ip6(r.src & 0xff), dst: ip6(r.dst & 0xff), proto: protoNum };
     else if (r.kind === "arp") l3 = { kind: "arp", op: r.op, spa: r.src, tpa: r.dst };
-    else l3 = { kind: "other", ethType: r.kind === "mpls" ? 0x8847 : 0x88cc };
+    else if (r.kind === "mpls")
+      l3 = { kind: "mpls", label: [16, 17, 1000][r.sport % 3], tc: r.tos & 7, bos: r.op & 1, ttl: r.dport & 0xff };
+    else l3 = { kind: "other", ethType: 0x88cc };
     return { inPort: r.inPort, metadata: r.metadata, ethDst: r.ethDst, ethSrc: r.ethSrc, vlan: r.vlan, l3, l4 };
   });
 
@@ -118,7 +120,15 @@ export const matchArb: fc.Arbitrary<OxmBasic[]> = fc
         fc
           .option(pick([6, 58]), { nil: undefined })
           .map((p) => [oxm("eth_type", 0x86dd), ...(p === undefined ? [] : [oxm("ip_proto", p)])]),
-        fc.constant([oxm("eth_type", 0x8847), oxm("mpls_label", 16)]),
+        fc
+          .record({ label: opt(pick([16, 17])), tc: opt(pick([0, 1, 5])), bos: opt(pick([0, 1])) })
+          .map((r) => [
+            oxm("eth_type", 0x8847),
+            ...(r.label === undefined ? [] : [oxm("mpls_label", r.label)]),
+            ...(r.tc === undefined ? [] : [oxm("mpls_tc", r.tc)]),
+            ...(r.bos === undefined ? [] : [oxm("mpls_bos", r.bos)]),
+          ]),
+        fc.constant([oxm("eth_type", 0x88e7), oxm("pbb_isid", 16)]),
         fc.constant([oxm("eth_type", 0x88cc)]),
       ),
     ),

@@ -75,15 +75,26 @@ describe("RuleTables.lookup", () => {
     expect(t2.lookup(0, ipFlow(1), new KeyMask())).toBe(early);
   });
 
-  it("never returns a rule on fields the datapath cannot see (MPLS)", () => {
+  it("never returns a rule on fields the datapath cannot see (PBB)", () => {
+    const t = new RuleTables();
+    const r = add(t, 9, [
+      { name: "eth_type", value: 0x88e7 },
+      { name: "pbb_isid", value: 5 },
+    ]);
+    expect(r.matchable).toBe(false);
+    expect(t.table(0).size).toBe(1);
+    expect(t.lookup(0, flowOf({ l3: { kind: "other", ethType: 0x88e7 } }), new KeyMask())).toBeUndefined();
+  });
+
+  it("matches MPLS rules on the top label stack entry", () => {
     const t = new RuleTables();
     const r = add(t, 9, [
       { name: "eth_type", value: 0x8847 },
       { name: "mpls_label", value: 5 },
     ]);
-    expect(r.matchable).toBe(false);
-    expect(t.table(0).size).toBe(1);
-    expect(t.lookup(0, flowOf({ l3: { kind: "other", ethType: 0x8847 } }), new KeyMask())).toBeUndefined();
+    expect(r.matchable).toBe(true);
+    expect(t.lookup(0, flowOf({ l3: { kind: "mpls", label: 5 } }), new KeyMask())).toBe(r);
+    expect(t.lookup(0, flowOf({ l3: { kind: "mpls", label: 6 } }), new KeyMask())).toBeUndefined();
   });
 
   it("un-wildcards the fields of the subtables it visited: in_port as the datapath port", () => {

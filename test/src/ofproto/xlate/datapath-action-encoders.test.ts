@@ -16,7 +16,15 @@ describe("ActionList encoders", () => {
     expect([...new ActionList().setTpDst(0x1234).bytes()]).toEqual([17, 0, 8, 0, 0x34, 0x12, 0, 0]);
     expect([...new ActionList().setIpv4Src(Uint8Array.of(10, 0, 0, 1)).bytes()]).toEqual([10, 0, 8, 0, 10, 0, 0, 1]);
     expect([...new ActionList().outputSet(3, SET_EXCLUDE_IN).bytes()]).toEqual([2, 0, 8, 0, 3, 0, 1, 0]);
-    expect([...new ActionList().decTtl().bytes()]).toEqual([15, 0, 4, 0]);
+    expect([...new ActionList().decTtl().bytes()]).toEqual([15, 0, 8, 0, 0, 0, 0, 0]);
+    expect([...new ActionList().decTtl(0x80000102).bytes()]).toEqual([15, 0, 8, 0, 2, 1, 0, 0x80]);
+    expect([...new ActionList().pushMpls(0x8847).bytes()]).toEqual([21, 0, 8, 0, 0x47, 0x88, 0, 0]);
+    expect([...new ActionList().popMpls(0x0800).bytes()]).toEqual([22, 0, 8, 0, 0, 8, 0, 0]);
+    expect([...new ActionList().setMplsLse(0x3e8000, 0xfffff000).bytes()]).toEqual([
+      23, 0, 12, 0, 0, 0x80, 0x3e, 0, 0, 0xf0, 0xff, 0xff,
+    ]);
+    expect([...new ActionList().decMplsTtl(7).bytes()]).toEqual([24, 0, 8, 0, 7, 0, 0, 0]);
+    expect([...new ActionList().copyTtlOut().copyTtlIn().bytes()]).toEqual([25, 0, 4, 0, 26, 0, 4, 0]);
     expect([...new ActionList().sample(2, 100).bytes()]).toEqual([18, 0, 12, 0, 2, 0, 0, 0, 100, 0, 0, 0]);
     expect(() => new ActionList().setEthSrc(Uint8Array.of(1, 2))).toThrow(/6 address bytes/);
   });
@@ -37,6 +45,12 @@ describe("ActionList encoders", () => {
       .setTpSrc(53)
       .setTpDst(80)
       .sample(1, 64)
+      .pushMpls(0x8847)
+      .setMplsLse(1000 << 12, 0xfffff000)
+      .decMplsTtl(3)
+      .copyTtlOut()
+      .copyTtlIn()
+      .popMpls(0x0800)
       .append(new ActionList().output(3).bytes())
       .bytes();
     const at = fp.classifyScratch();
@@ -45,7 +59,9 @@ describe("ActionList encoders", () => {
     expect(describeActions(list)).toBe(
       "output_set:4,set_vlan_pcp:5,set_eth_src:02:00:00:00:00:01,set_eth_dst:02:00:00:00:00:02," +
         "set_ipv4_src:10.0.0.1,set_ipv4_dst:10.0.0.2,set_ipv6_src:fe80:0:0:0:0:0:0:1,set_ipv6_dst:fe80:0:0:0:0:0:0:1," +
-        "set_dscp:46,dec_ttl,set_tp_src:53,set_tp_dst:80,sample(sampler=1,rate=64),output:3",
+        "set_dscp:46,dec_ttl,set_tp_src:53,set_tp_dst:80,sample(sampler=1,rate=64)," +
+        "push_mpls:0x8847,set_mpls_lse(0x3e8000/0xfffff000),dec_mpls_ttl,copy_ttl_out,copy_ttl_in,pop_mpls:0x0800," +
+        "output:3",
     );
   });
 });

@@ -29,8 +29,10 @@ import {
   macBytes,
   out,
   parseKey,
+  popMpls,
   popVlan,
   ports,
+  pushMpls,
   pushVlan,
   realTables,
   setf,
@@ -120,6 +122,13 @@ const FRAME_FIELDS = {
   tos: fc.constantFrom(0, 0xb8),
   sport: fc.constantFrom(1000, 1001, 1002),
   dport: fc.constantFrom(53, 80),
+  mpls: fc.constantFrom(
+    undefined,
+    undefined,
+    [{ label: 16 }],
+    [{ label: 17, tc: 3, ttl: 1 }],
+    [{ label: 16, ttl: 2 }, { label: 5 }],
+  ),
 };
 type Frame = { spec: FrameSpec; port: number };
 const arbFrame: fc.Arbitrary<Frame> = fc.record({
@@ -141,6 +150,9 @@ const arbMatch: fc.Arbitrary<OxmBasic[]> = fc
     m("eth_type", 0x0800),
     m("ipv4_dst", 0x0a000002),
     m("udp_dst", 53),
+    m("eth_type", 0x8847),
+    m("mpls_label", 16),
+    m("mpls_tc", 6),
   ])
   .map((ms) => {
     const seen = new Set<string>();
@@ -164,6 +176,17 @@ const arbAction: fc.Arbitrary<Action> = fc.oneof(
     pushVlan(0x88a8),
     popVlan,
     { type: "dec_nw_ttl" },
+    pushMpls(),
+    pushMpls(0x8848),
+    popMpls(0x0800),
+    popMpls(0x8847),
+    setf("mpls_label", 99),
+    setf("mpls_tc", 2),
+    setf("mpls_bos", 0),
+    { type: "set_mpls_ttl", ttl: 3 },
+    { type: "dec_mpls_ttl" },
+    { type: "copy_ttl_in" },
+    { type: "copy_ttl_out" },
     grp(1),
     grp(2),
   ),

@@ -24,6 +24,8 @@ export interface FrameSpec {
   vlans?: ReadonlyArray<{ vid: number; pcp?: number; tpid?: number }>;
   /** "ipv4" (default: UDP inside), "other" (ethertype 0x88b5, no L3) */
   l3?: "ipv4" | "other";
+  /** An MPLS label stack (outer first; bos set on the last) between the tags and the IPv4 packet. */
+  mpls?: ReadonlyArray<{ label: number; tc?: number; ttl?: number }>;
   proto?: 6 | 17;
   ipSrc?: string;
   ipDst?: string;
@@ -48,7 +50,14 @@ export function frame(f: FrameSpec = {}): Uint8Array {
     for (let i = 0; i < 46; i++) out.push(i);
     return Uint8Array.from(out);
   }
-  out.push(0x08, 0x00);
+  if (f.mpls && f.mpls.length > 0) {
+    out.push(0x88, 0x47);
+    f.mpls.forEach((e, i) => {
+      const lse =
+        ((e.label << 12) | ((e.tc ?? 0) << 9) | (i === (f.mpls?.length ?? 0) - 1 ? 0x100 : 0) | (e.ttl ?? 64)) >>> 0;
+      out.push(lse >>> 24, (lse >>> 16) & 0xff, (lse >>> 8) & 0xff, lse & 0xff);
+    });
+  } else out.push(0x08, 0x00);
   const proto = f.proto ?? 17;
   const l4len = proto === 6 ? 20 : 8;
   const payload = 18;
@@ -91,6 +100,8 @@ export const grp = (groupId: number): Action => ({ type: "group", groupId });
 export const setf = (name: OxmName, value: OxmValue): Action => ({ type: "set_field", field: { name, value } });
 export const pushVlan = (ethertype = 0x8100): Action => ({ type: "push_vlan", ethertype });
 export const popVlan: Action = { type: "pop_vlan" };
+export const pushMpls = (ethertype = 0x8847): Action => ({ type: "push_mpls", ethertype });
+export const popMpls = (ethertype = 0x0800): Action => ({ type: "pop_mpls", ethertype });
 export const apply = (...actions: Action[]): Instruction => ({ type: "apply_actions", actions });
 export const write = (...actions: Action[]): Instruction => ({ type: "write_actions", actions });
 export const goto = (tableId: number): Instruction => ({ type: "goto_table", tableId });
