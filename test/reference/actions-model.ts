@@ -12,6 +12,12 @@
 //   assembly/actions/checksum.ts (which reads byte-swapped words).
 // Invariants: the model never throws on any list or frame (malformed lists are a result).
 
+import {
+  executeSetFieldRecord,
+  type SetFieldAction,
+  SF_PAYLOAD_SIZE,
+  setFieldRecord,
+} from "./actions-model-set-fields.ts";
 import { FRAG_ANY, FRAG_LATER, K, P } from "./parser-model.ts";
 
 export const A = {
@@ -64,6 +70,7 @@ const PAYLOAD_SIZE: Record<number, number> = {
   18: 8,
   19: 4,
   20: 4,
+  ...SF_PAYLOAD_SIZE,
 };
 
 export type Action =
@@ -84,6 +91,8 @@ export type Action =
   | { t: "userspace"; userdata: number }
   /** A meter slot that is never configured in these tests: the packet passes untouched. */
   | { t: "meter"; slot: number }
+  /** The set-field records 30..44 (actions-model-set-fields.ts). */
+  | SetFieldAction
   /** A raw record (type, declared len, payload bytes): for malformed lists. */
   | { t: "raw"; type: number; len: number; payload: Uint8Array };
 
@@ -165,6 +174,10 @@ export function encodeAction(a: Action): Uint8Array {
       return record(A.METER, u32s(a.slot));
     case "raw":
       return record(a.type, a.payload, a.len);
+    default: {
+      const [type, payload] = setFieldRecord(a);
+      return record(type, payload);
+    }
   }
 }
 
@@ -502,6 +515,8 @@ export function executeModel(frame: Uint8Array, parsed: Parsed, list: Uint8Array
       case A.METER:
         // The model has no meter table: every meter is undefined, which passes the packet.
         break;
+      default:
+        executeSetFieldRecord(type, pk, pr, parsed.frag, list, p, csumAdjust);
     }
     off += rlen;
   }
