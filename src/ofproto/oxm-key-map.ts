@@ -14,9 +14,9 @@
 //   → KEY.IN_PORT (the OpenFlow port is a function of the datapath port); metadata, tunnel_id →
 //   nothing (they are computed from rules already matched; see pipeline-flow.ts).
 //   Fields the key does not carry — mpls_label/tc/bos, pbb_isid, ipv6_exthdr (our parser does not
-//   parse MPLS, PBB or record extension headers): a rule constraining them is accepted (they are
-//   known fields, so no OFPBMC_BAD_FIELD) but never matches any packet; readField returns
-//   undefined, writeField false. OVS would match MPLS packets; we cannot see their labels.
+//   parse MPLS, PBB or record extension headers): FLOW_MOD refuses a rule constraining them
+//   with OFPBMC_BAD_FIELD (action-checks.ts, through fieldInKey), and TABLE_FEATURES does not
+//   list them; readField returns undefined, writeField false.
 //   arp_op is 16 bits but the key keeps the opcode's low byte (IP_PROTO): a rule with arp_op >
 //   255 never matches, and set_field arp_op records only the low byte in the key.
 //   A zero mask is no constraint at all (not even the layer's presence).
