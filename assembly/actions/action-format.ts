@@ -71,6 +71,24 @@
 //   Beneath the bottom of the stack the IP version nibble (4 or 6) says which header it is;
 //   after a push the l3/l4 offsets are cleared (the IP header is no longer the packet's L3,
 //   so IP rewrites do nothing), and a pop leaves them cleared.
+//  Set-field records for the remaining writable OXM fields (numbered from 30; each acts only
+//  when the packet has the header, bounds-checked, checksums updated incrementally):
+//  A_SET_ECN       30    u8 ecn (0..3), 3 bytes (zero)            IPv4 TOS / IPv6 TC low bits
+//  A_SET_TTL       31    u8 ttl, 3 bytes (zero)                   IPv4 TTL (+ csum) / hop limit
+//  A_SET_ARP_OP    32    u16 opcode, u16 (zero)                   ARP (Ethernet/IPv4) opcode
+//  A_SET_ARP_SPA   33    4 bytes wire address
+//  A_SET_ARP_TPA   34    4 bytes wire address
+//  A_SET_ARP_SHA   35    6 bytes wire MAC, 2 bytes (zero)
+//  A_SET_ARP_THA   36    6 bytes wire MAC, 2 bytes (zero)
+//  A_SET_ICMP4_TYPE 37   u8 type, 3 bytes (zero)                  + ICMP checksum
+//  A_SET_ICMP4_CODE 38   u8 code, 3 bytes (zero)                  + ICMP checksum
+//  A_SET_ICMP6_TYPE 39   u8 type, 3 bytes (zero)                  + ICMPv6 checksum
+//  A_SET_ICMP6_CODE 40   u8 code, 3 bytes (zero)                  + ICMPv6 checksum
+//  A_SET_IPV6_LABEL 41   u32 flow label (20 bits)                 IPv6 flow label
+//  A_SET_ND_TARGET 42    16 bytes wire address                    NS/NA target + ICMPv6 csum
+//  A_SET_ND_SLL    43    6 bytes wire MAC, 2 bytes (zero)         the NS's first SLL option
+//  A_SET_ND_TLL    44    6 bytes wire MAC, 2 bytes (zero)         the NA's first TLL option
+//                                                                 (no option: no change, as OVS)
 
 @inline export const A_OUTPUT: u16 = 1;
 @inline export const A_OUTPUT_SET: u16 = 2;
@@ -99,7 +117,24 @@
 @inline export const A_DEC_MPLS_TTL: u16 = 24;
 @inline export const A_COPY_TTL_OUT: u16 = 25;
 @inline export const A_COPY_TTL_IN: u16 = 26;
-@inline export const A_MAX: u16 = 26;
+
+// Set-field records for the remaining writable fields (set-field-ip/arp/icmp.ts).
+@inline export const A_SET_ECN: u16 = 30;
+@inline export const A_SET_TTL: u16 = 31;
+@inline export const A_SET_ARP_OP: u16 = 32;
+@inline export const A_SET_ARP_SPA: u16 = 33;
+@inline export const A_SET_ARP_TPA: u16 = 34;
+@inline export const A_SET_ARP_SHA: u16 = 35;
+@inline export const A_SET_ARP_THA: u16 = 36;
+@inline export const A_SET_ICMP4_TYPE: u16 = 37;
+@inline export const A_SET_ICMP4_CODE: u16 = 38;
+@inline export const A_SET_ICMP6_TYPE: u16 = 39;
+@inline export const A_SET_ICMP6_CODE: u16 = 40;
+@inline export const A_SET_IPV6_LABEL: u16 = 41;
+@inline export const A_SET_ND_TARGET: u16 = 42;
+@inline export const A_SET_ND_SLL: u16 = 43;
+@inline export const A_SET_ND_TLL: u16 = 44;
+@inline export const A_MAX: u16 = 44;
 
 /** A_OUTPUT_SET flag: leave out the port the packet came in on (flood semantics). */
 @inline export const SET_EXCLUDE_IN: u16 = 1;
@@ -129,6 +164,25 @@ export function actionPayloadSize(type: u16): i32 {
     case A_POP_MPLS:
     case A_DEC_MPLS_TTL:
       return 4;
+    // Set-field records 30..44.
+    case A_SET_ECN:
+    case A_SET_TTL:
+    case A_SET_ARP_OP:
+    case A_SET_ARP_SPA:
+    case A_SET_ARP_TPA:
+    case A_SET_ICMP4_TYPE:
+    case A_SET_ICMP4_CODE:
+    case A_SET_ICMP6_TYPE:
+    case A_SET_ICMP6_CODE:
+    case A_SET_IPV6_LABEL:
+      return 4;
+    case A_SET_ARP_SHA:
+    case A_SET_ARP_THA:
+    case A_SET_ND_SLL:
+    case A_SET_ND_TLL:
+      return 8;
+    case A_SET_ND_TARGET:
+      return 16;
     case A_SET_ETH_SRC:
     case A_SET_ETH_DST:
     case A_SAMPLE:

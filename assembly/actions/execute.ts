@@ -8,11 +8,12 @@
 //   userspace, a taken sample) sends a copy (poolClone) and keeps working on the original,
 //   unless nothing observable can follow it, in which case it hands over the original and
 //   execution ends there. "Observable" is decided by peeking at the rest of the list
-//   (`restIsPure`): only pure header rewrites (pop VLAN, set VID/PCP/eth/IP/DSCP/port) may
-//   follow a last use, as may pop MPLS, set MPLS LSE and the TTL copies; they cannot emit,
-//   count or fail, so skipping them changes nothing. Everything else — output, output set,
-//   drop, push VLAN / push MPLS (can run out of headroom), dec TTL / dec MPLS TTL (can
-//   expire), sample, userspace, a malformed record — is a later use and forces a copy.
+//   (`restIsPure`): only pure header rewrites (pop VLAN, set VID/PCP/eth/IP/DSCP/port and the
+//   set-field records 30..44) may follow a last use, as may pop MPLS, set MPLS LSE and the TTL
+//   copies; they cannot emit, count or fail, so skipping them changes nothing. Everything
+//   else — output, output set, drop, push VLAN / push MPLS (can run out of headroom), dec TTL /
+//   dec MPLS TTL (can expire), sample, userspace, a malformed record — is a later use and
+//   forces a copy.
 //   The single-output list (8 bytes) is matched before any loop: one compare, one enqueue.
 //
 //   list:  [set_eth_dst][output 1][set_vlan_vid][output 2][pop_vlan]
@@ -67,6 +68,21 @@ import {
   A_POP_MPLS,
   A_PUSH_MPLS,
   A_SET_MPLS_LSE,
+  A_SET_ARP_OP,
+  A_SET_ARP_SHA,
+  A_SET_ARP_SPA,
+  A_SET_ARP_THA,
+  A_SET_ARP_TPA,
+  A_SET_ECN,
+  A_SET_ICMP4_CODE,
+  A_SET_ICMP4_TYPE,
+  A_SET_ICMP6_CODE,
+  A_SET_ICMP6_TYPE,
+  A_SET_IPV6_LABEL,
+  A_SET_ND_SLL,
+  A_SET_ND_TARGET,
+  A_SET_ND_TLL,
+  A_SET_TTL,
   SET_EXCLUDE_IN,
   actionPayloadSize,
 } from "./action-format";
@@ -74,7 +90,10 @@ import { VLAN_NO_HEADROOM, vlanPop, vlanPush, vlanSetPcp, vlanSetVid } from "./v
 import { TTL_EXPIRED, decTtl, setDscp, setEthAddr, setIpv4Addr, setIpv6Addr, setTpPort } from "./set-field";
 import { portSetCount, portSetPort } from "./port-sets";
 import { samplerHit } from "./sampler";
-import { K_IN_PORT } from "../key/flow-key";
+import { K_IN_PORT, P_ICMP4, P_ICMP6 } from "../key/flow-key";
+import { setEcn, setFlowLabel, setTtl } from "./set-field-ip";
+import { ARP_SHA_OFF, ARP_SPA_OFF, ARP_THA_OFF, ARP_TPA_OFF, setArpBytes, setArpOp } from "./set-field-arp";
+import { ND_OPT_SLL, ND_OPT_TLL, setIcmpByte, setNdLladdr, setNdTarget } from "./set-field-icmp";
 import { METER_DROPPED, meterRun } from "../meters/meter-run";
 import {
   MPLS_NO_HEADROOM,
@@ -87,24 +106,41 @@ import {
   mplsSetLse,
 } from "./mpls-ops";
 
-/** Record types that only rewrite headers: they never emit, count or end execution. */
-@inline const PURE_TYPES: u32 =
-  (1 << A_POP_VLAN) |
-  (1 << A_SET_VLAN_VID) |
-  (1 << A_SET_VLAN_PCP) |
-  (1 << A_SET_ETH_SRC) |
-  (1 << A_SET_ETH_DST) |
-  (1 << A_SET_IPV4_SRC) |
-  (1 << A_SET_IPV4_DST) |
-  (1 << A_SET_IPV6_SRC) |
-  (1 << A_SET_IPV6_DST) |
-  (1 << A_SET_DSCP) |
-  (1 << A_SET_TP_SRC) |
-  (1 << A_SET_TP_DST) |
-  (1 << A_POP_MPLS) |
-  (1 << A_SET_MPLS_LSE) |
-  (1 << A_COPY_TTL_OUT) |
-  (1 << A_COPY_TTL_IN);
+/** Record types that only rewrite headers: they never emit, count or end execution (a u64:
+ *  record types go past 31). */
+@inline const PURE_TYPES: u64 =
+  (<u64>1 << A_POP_VLAN) |
+  (<u64>1 << A_SET_VLAN_VID) |
+  (<u64>1 << A_SET_VLAN_PCP) |
+  (<u64>1 << A_SET_ETH_SRC) |
+  (<u64>1 << A_SET_ETH_DST) |
+  (<u64>1 << A_SET_IPV4_SRC) |
+  (<u64>1 << A_SET_IPV4_DST) |
+  (<u64>1 << A_SET_IPV6_SRC) |
+  (<u64>1 << A_SET_IPV6_DST) |
+  (<u64>1 << A_SET_DSCP) |
+  (<u64>1 << A_SET_TP_SRC) |
+  (<u64>1 << A_SET_TP_DST) |
+  (<u64>1 << A_POP_MPLS) |
+  (<u64>1 << A_SET_MPLS_LSE) |
+  (<u64>1 << A_COPY_TTL_OUT) |
+  (<u64>1 << A_COPY_TTL_IN) |
+  // Set-field records 30..44.
+  (<u64>1 << A_SET_ECN) |
+  (<u64>1 << A_SET_TTL) |
+  (<u64>1 << A_SET_ARP_OP) |
+  (<u64>1 << A_SET_ARP_SPA) |
+  (<u64>1 << A_SET_ARP_TPA) |
+  (<u64>1 << A_SET_ARP_SHA) |
+  (<u64>1 << A_SET_ARP_THA) |
+  (<u64>1 << A_SET_ICMP4_TYPE) |
+  (<u64>1 << A_SET_ICMP4_CODE) |
+  (<u64>1 << A_SET_ICMP6_TYPE) |
+  (<u64>1 << A_SET_ICMP6_CODE) |
+  (<u64>1 << A_SET_IPV6_LABEL) |
+  (<u64>1 << A_SET_ND_TARGET) |
+  (<u64>1 << A_SET_ND_SLL) |
+  (<u64>1 << A_SET_ND_TLL);
 
 /** The single-output record header as one u32: type A_OUTPUT, len 8. */
 @inline const OUTPUT_HDR: u32 = <u32>A_OUTPUT | (8 << 16);
@@ -124,7 +160,7 @@ function restIsPure(list: usize, from: u32, len: u32): bool {
     if (len - off < 4) return false;
     const type = <u32>load<u16>(list + off);
     const rlen = <u32>load<u16>(list + off, 2);
-    if (type >= 32 || ((1 << type) & PURE_TYPES) == 0) return false;
+    if (type >= 64 || ((<u64>1 << type) & PURE_TYPES) == 0) return false;
     if ((rlen & 3) != 0 || rlen < 4 + <u32>actionPayloadSize(<u16>type) || rlen > len - off) {
       return false;
     }
@@ -340,6 +376,52 @@ function executeList(id: u32, key: usize, list: usize, len: u32): void {
         }
         break;
       }
+      // Set-field records 30..44.
+      case A_SET_ECN:
+        setEcn(id, key, load<u8>(p));
+        break;
+      case A_SET_TTL:
+        setTtl(id, key, load<u8>(p));
+        break;
+      case A_SET_ARP_OP:
+        setArpOp(id, key, load<u16>(p));
+        break;
+      case A_SET_ARP_SPA:
+        setArpBytes(id, key, ARP_SPA_OFF, 4, p);
+        break;
+      case A_SET_ARP_TPA:
+        setArpBytes(id, key, ARP_TPA_OFF, 4, p);
+        break;
+      case A_SET_ARP_SHA:
+        setArpBytes(id, key, ARP_SHA_OFF, 6, p);
+        break;
+      case A_SET_ARP_THA:
+        setArpBytes(id, key, ARP_THA_OFF, 6, p);
+        break;
+      case A_SET_ICMP4_TYPE:
+        setIcmpByte(id, key, P_ICMP4, 0, load<u8>(p));
+        break;
+      case A_SET_ICMP4_CODE:
+        setIcmpByte(id, key, P_ICMP4, 1, load<u8>(p));
+        break;
+      case A_SET_ICMP6_TYPE:
+        setIcmpByte(id, key, P_ICMP6, 0, load<u8>(p));
+        break;
+      case A_SET_ICMP6_CODE:
+        setIcmpByte(id, key, P_ICMP6, 1, load<u8>(p));
+        break;
+      case A_SET_IPV6_LABEL:
+        setFlowLabel(id, key, load<u32>(p));
+        break;
+      case A_SET_ND_TARGET:
+        setNdTarget(id, key, p);
+        break;
+      case A_SET_ND_SLL:
+        setNdLladdr(id, key, ND_OPT_SLL, p);
+        break;
+      case A_SET_ND_TLL:
+        setNdLladdr(id, key, ND_OPT_TLL, p);
+        break;
       default:
         break; // unreachable: actionPayloadSize rejected unknown types
     }

@@ -14,6 +14,8 @@
 //     IPv4 src/dst       IPv4 header; TCP / UDP pseudo-header (ICMPv4 has none)
 //     IPv6 src/dst       TCP / UDP / ICMPv6 pseudo-header
 //     IPv4 DSCP, TTL     IPv4 header          (IPv6 traffic class / hop limit: none)
+//   (ECN, set TTL, flow label: set-field-ip.ts; ARP: set-field-arp.ts; ICMP and ND:
+//   set-field-icmp.ts — they use the layer guards exported here.)
 //     TCP/UDP port       TCP / UDP
 //     SCTP port          CRC32c over the SCTP packet, as OVS does: new = stored ^ crc(old)
 //                        ^ crc(new), so a correct CRC stays correct and a wrong one stays
@@ -43,19 +45,19 @@ import {
 } from "../key/flow-key";
 import { crc32c, csumReplace128, csumReplace16, csumReplace32 } from "./checksum";
 
-@inline function present(key: usize): u32 {
+@inline export function present(key: usize): u32 {
   return load<u32>(key + K_PRESENT);
 }
 
 /** Offset (from the packet start) of the IPv4 header, or 0 when the packet has none intact. */
-@inline function ipv4At(id: u32, key: usize): u32 {
+@inline export function ipv4At(id: u32, key: usize): u32 {
   if ((present(key) & P_IPV4) == 0) return 0;
   const l3 = bufL3(id);
   return l3 != 0 && l3 + 20 <= bufLen(id) ? l3 : 0;
 }
 
 /** Offset of the IPv6 header, or 0. */
-@inline function ipv6At(id: u32, key: usize): u32 {
+@inline export function ipv6At(id: u32, key: usize): u32 {
   if ((present(key) & P_IPV6) == 0) return 0;
   const l3 = bufL3(id);
   return l3 != 0 && l3 + 40 <= bufLen(id) ? l3 : 0;
@@ -180,7 +182,7 @@ export function decTtl(id: u32, key: usize): i32 {
 }
 
 /** End of the L3 payload (offset from packet start), clamped to the packet length. */
-function l3End(id: u32, key: usize): u32 {
+export function l3End(id: u32, key: usize): u32 {
   const len = bufLen(id);
   const pkt = bufData(id);
   let end: u32 = len;

@@ -37,7 +37,44 @@ export const A = {
   DEC_MPLS_TTL: 24,
   COPY_TTL_OUT: 25,
   COPY_TTL_IN: 26,
+  // Set-field records for the remaining writable fields (numbered from 30).
+  SET_ECN: 30,
+  SET_TTL: 31,
+  SET_ARP_OP: 32,
+  SET_ARP_SPA: 33,
+  SET_ARP_TPA: 34,
+  SET_ARP_SHA: 35,
+  SET_ARP_THA: 36,
+  SET_ICMP4_TYPE: 37,
+  SET_ICMP4_CODE: 38,
+  SET_ICMP6_TYPE: 39,
+  SET_ICMP6_CODE: 40,
+  SET_IPV6_LABEL: 41,
+  SET_ND_TARGET: 42,
+  SET_ND_SLL: 43,
+  SET_ND_TLL: 44,
 } as const;
+
+/** The byte-valued set-field records (payload: one byte, three zero) and their names. */
+const BYTE_RECORDS: Record<number, string> = {
+  [A.SET_ECN]: "set_ecn",
+  [A.SET_TTL]: "set_ttl",
+  [A.SET_ICMP4_TYPE]: "set_icmp4_type",
+  [A.SET_ICMP4_CODE]: "set_icmp4_code",
+  [A.SET_ICMP6_TYPE]: "set_icmp6_type",
+  [A.SET_ICMP6_CODE]: "set_icmp6_code",
+};
+
+/** The address-valued set-field records (wire bytes) and their names and sizes. */
+const ADDR_RECORDS: Record<number, [string, number]> = {
+  [A.SET_ARP_SPA]: ["set_arp_spa", 4],
+  [A.SET_ARP_TPA]: ["set_arp_tpa", 4],
+  [A.SET_ARP_SHA]: ["set_arp_sha", 6],
+  [A.SET_ARP_THA]: ["set_arp_tha", 6],
+  [A.SET_ND_TARGET]: ["set_nd_target", 16],
+  [A.SET_ND_SLL]: ["set_nd_sll", 6],
+  [A.SET_ND_TLL]: ["set_nd_tll", 6],
+};
 
 /** A_OUTPUT_SET flag: leave out the port the packet came in on (flood semantics). */
 export const SET_EXCLUDE_IN = 1;
@@ -162,6 +199,25 @@ export class ActionList {
   meter(slot: number): this {
     return this.record(A.METER, ActionList.u32(slot));
   }
+  /** A one-byte set-field record: SET_ECN, SET_TTL, SET_ICMP4/6_TYPE/CODE. */
+  setByte(type: number, v: number): this {
+    if (BYTE_RECORDS[type] === undefined) throw new Error(`record ${type} has no one-byte value`);
+    return this.record(type, [v & 0xff, 0, 0, 0]);
+  }
+  /** An address-valued set-field record: SET_ARP_SPA/TPA/SHA/THA, SET_ND_TARGET/SLL/TLL. */
+  setAddr(type: number, bytes: Uint8Array): this {
+    const r = ADDR_RECORDS[type];
+    if (r === undefined) throw new Error(`record ${type} has no address value`);
+    const payload = ActionList.wire(bytes, r[1]);
+    while (payload.length % 4 !== 0) payload.push(0);
+    return this.record(type, payload);
+  }
+  setArpOp(op: number): this {
+    return this.record(A.SET_ARP_OP, [...ActionList.u16(op), 0, 0]);
+  }
+  setIpv6Label(label: number): this {
+    return this.record(A.SET_IPV6_LABEL, ActionList.u32(label & 0xfffff));
+  }
   /** Appends an encoded list (records as they are). */
   append(list: Uint8Array): this {
     for (const b of list) this.parts.push(b);
@@ -269,8 +325,18 @@ export function describeActions(list: Uint8Array): string {
       case A.METER:
         out.push(`meter(${u32()})`);
         break;
+      case A.SET_ARP_OP:
+        out.push(`set_arp_op:${u16(0)}`);
+        break;
+      case A.SET_IPV6_LABEL:
+        out.push(`set_ipv6_label:0x${u32().toString(16)}`);
+        break;
       default:
-        out.push(`action${type}`);
+        if (BYTE_RECORDS[type] !== undefined) out.push(`${BYTE_RECORDS[type]}:${list[off + 4]}`);
+        else if (ADDR_RECORDS[type] !== undefined) {
+          const [name, n] = ADDR_RECORDS[type];
+          out.push(`${name}:${n === 4 ? Array.from(bytes(4)).join(".") : hex(n).join(n === 6 ? ":" : "")}`);
+        } else out.push(`action${type}`);
     }
     off += len;
   }

@@ -7,9 +7,13 @@
 // Design: everything is checked before anything changes, so a failed FLOW_MOD changes nothing.
 //   Order of checks: command (FLOW_MOD_FAILED/BAD_COMMAND), table id (BAD_TABLE_ID; OFPTT_ALL
 //   only for deletes), flags (BAD_FLAGS for bits beyond NO_BYT_COUNTS), the match
-//   (validateMatch: OFPET_BAD_MATCH/*), then for ADD and MODIFY the instructions
+//   (validateMatch: OFPET_BAD_MATCH/*; a field the key cannot carry: BAD_FIELD, see
+//   action-checks.ts), then for ADD and MODIFY the instructions
 //   (validateInstructions, goto_table forward and < N_TABLES: BAD_INSTRUCTION/BAD_TABLE_ID,
-//   output ports and group ids that cannot exist: BAD_ACTION/BAD_OUT_PORT, BAD_OUT_GROUP, then
+//   output ports and group ids that cannot exist: BAD_ACTION/BAD_OUT_PORT, BAD_OUT_GROUP; what
+//   the datapath cannot do: BAD_TYPE, BAD_EXPERIMENTER, BAD_SET_TYPE/ARGUMENT,
+//   BAD_INSTRUCTION/BAD_EXPERIMENTER; a set_field the match does not make consistent:
+//   MATCH_INCONSISTENT — all in action-checks.ts), then
 //   the caller's checks of ports, groups and meters through opts.checkInstructions, meters
 //   through opts.meterExists: METER_MOD_FAILED/UNKNOWN_METER), then
 //   CHECK_OVERLAP and capacity (TABLE_FULL).
@@ -45,6 +49,12 @@ import { type Instruction, validateInstructions } from "../../openflow/instructi
 import { validateMatch } from "../../openflow/match/match.ts";
 import { type FlowModMessage, OFPFC, OFPFF } from "../../openflow/messages/flow-mod.ts";
 import { OFPRR } from "../../openflow/messages/flow-removed.ts";
+import {
+  checkActionsSupported,
+  checkInstructionConsistency,
+  checkInstructionsSupported,
+  checkMatchSupported,
+} from "./action-checks.ts";
 import { cookieSelects, matchCovers, matchesOverlap, normalizeMatch, outputsTo, usesGroup } from "./rule-match.ts";
 import { isValidTableId, N_TABLES, type Rule, type RuleTables } from "./rule-table.ts";
 
@@ -110,12 +120,14 @@ function checkAction(a: Action): void {
 }
 
 /**
- * An action list's stateless checks, as a FLOW_MOD's (group buckets use it too): arguments
- * (validateActions), output ports and group ids that cannot exist.
+ * An action list's stateless checks, as a FLOW_MOD's (group buckets and PACKET_OUT use it too):
+ * arguments (validateActions), output ports and group ids that cannot exist, and what the
+ * datapath supports (action-checks.ts).
  */
 export function checkActionList(actions: readonly Action[]): void {
   validateActions(actions);
   for (const a of actions) checkAction(a);
+  checkActionsSupported(actions);
 }
 
 /** Stateless instruction checks that depend on the table the rule goes into. */
@@ -131,6 +143,7 @@ export function checkRuleInstructions(instructions: readonly Instruction[], tabl
     }
     if (ins.type === "apply_actions" || ins.type === "write_actions") for (const a of ins.actions) checkAction(a);
   }
+  checkInstructionsSupported(instructions);
 }
 
 function checkMeters(instructions: readonly Instruction[], exists: (meterId: number) => boolean): void {
@@ -153,8 +166,10 @@ function validate(fm: FlowModRequest, opts: FlowModOptions): void {
     throw failed(FLOW_MOD_FAILED.BAD_FLAGS, `unknown flag bits 0x${(fm.flags & ~OFPFF_KNOWN).toString(16)}`);
   }
   validateMatch(fm.match);
+  checkMatchSupported(fm.match);
   if (!isDelete) {
     checkRuleInstructions(fm.instructions, fm.tableId);
+    checkInstructionConsistency(fm.instructions, fm.match);
     opts.checkInstructions?.(fm.instructions, fm.tableId);
     if (opts.meterExists) checkMeters(fm.instructions, opts.meterExists);
   }

@@ -49,9 +49,10 @@ import { OFPPC } from "../../openflow/messages/port.ts";
 import { KEY } from "../datapath/flow-key.ts";
 import type { DatapathRuntime, DatapathSink } from "../datapath/runtime/datapath-runtime.ts";
 import { GONE_IDLE } from "../datapath/runtime/ring-messages.ts";
+import { checkConsistency, factsOfKey } from "./action-checks.ts";
 import { BridgeListeners } from "./bridge-listeners.ts";
 import type { FlowModRequest, FlowModResult } from "./flow-mod.ts";
-import { applyFlowMod, type FlowModOptions, type RemovedRule } from "./flow-mod.ts";
+import { applyFlowMod, checkActionList, type FlowModOptions, type RemovedRule } from "./flow-mod.ts";
 import { creditGroupHits, type GroupHit } from "./group-stats.ts";
 import { type GroupModOutcome, type GroupModRequest, GroupTable } from "./group-table.ts";
 import { MegaflowRegistry } from "./megaflow-registry.ts";
@@ -486,7 +487,8 @@ export class Ofproto implements DatapathSink {
    * PACKET_OUT: translates `actions` for `data` as received on OpenFlow port `ofInPort`
    * (CONTROLLER or ANY: no port) and has the datapath run the result. `parseKey` gives the
    * datapath flow key of a frame on a datapath port (0: none). BAD_REQUEST/BAD_PORT for an
-   * in_port the bridge does not have.
+   * in_port the bridge does not have; the actions get a FLOW_MOD's checks (BAD_ACTION/*,
+   * BAD_OUT_GROUP for a group the bridge lacks, MATCH_INCONSISTENT against the packet).
    */
   packetOut(
     bridge: string,
@@ -506,7 +508,13 @@ export class Ofproto implements DatapathSink {
         `packet-out in_port ${ofInPort} is not a port of ${bridge}`,
       );
     }
-    const flow = PipelineFlow.fromKey(parseKey(data, dpIn), ofInPort);
+    // The checks a FLOW_MOD's actions pass, and consistency against the packet itself (Open
+    // vSwitch checks a packet-out against the flow extracted from its data).
+    checkActionList(actions);
+    br.groups.checkFlowGroups([{ type: "apply_actions", actions: [...actions] }]);
+    const key = parseKey(data, dpIn);
+    checkConsistency(actions, factsOfKey(key));
+    const flow = PipelineFlow.fromKey(key, ofInPort);
     const env = this.xlateEnv(br, false);
     const r = xlatePacketOut(env, flow, actions);
     creditGroupHits(r.groupHits as GroupHit[], 1, data.length);

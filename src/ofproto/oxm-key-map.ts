@@ -16,9 +16,9 @@
 //   mpls_label/tc/bos are bit spans of the top label stack entry (KEY.MPLS_LSE, layer
 //   PRESENT.MPLS); deeper entries are not in the key (OpenFlow 1.3 matches only the top one).
 //   Fields the key does not carry — pbb_isid, ipv6_exthdr (our parser does not parse PBB or
-//   record extension headers): a rule constraining them is accepted (they are known fields, so
-//   no OFPBMC_BAD_FIELD) but never matches any packet; readField returns undefined, writeField
-//   false.
+//   record extension headers): FLOW_MOD refuses a rule constraining them with
+//   OFPBMC_BAD_FIELD (action-checks.ts, through fieldInKey), and TABLE_FEATURES does not list
+//   them; readField returns undefined, writeField false.
 //   arp_op is the key's 16-bit ARP_OP (IP_PROTO also holds its low byte, as OVS's nw_proto).
 //   A zero mask is no constraint at all (not even the layer's presence).
 // Invariants (the un-wildcarding contract): the bits unwildcardField records cover every key bit

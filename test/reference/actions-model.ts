@@ -12,6 +12,12 @@
 //   assembly/actions/checksum.ts (which reads byte-swapped words).
 // Invariants: the model never throws on any list or frame (malformed lists are a result).
 
+import {
+  executeSetFieldRecord,
+  type SetFieldAction,
+  SF_PAYLOAD_SIZE,
+  setFieldRecord,
+} from "./actions-model-set-fields.ts";
 import { FRAG_ANY, FRAG_LATER, K, P } from "./parser-model.ts";
 
 export const A = {
@@ -76,6 +82,7 @@ const PAYLOAD_SIZE: Record<number, number> = {
   24: 4,
   25: 0,
   26: 0,
+  ...SF_PAYLOAD_SIZE,
 };
 
 export type Action =
@@ -100,6 +107,8 @@ export type Action =
   | { t: "userspace"; userdata: number }
   /** A meter slot that is never configured in these tests: the packet passes untouched. */
   | { t: "meter"; slot: number }
+  /** The set-field records 30..44 (actions-model-set-fields.ts). */
+  | SetFieldAction
   /** A raw record (type, declared len, payload bytes): for malformed lists. */
   | { t: "raw"; type: number; len: number; payload: Uint8Array };
 
@@ -193,6 +202,10 @@ export function encodeAction(a: Action): Uint8Array {
       return record(A.METER, u32s(a.slot));
     case "raw":
       return record(a.type, a.payload, a.len);
+    default: {
+      const [type, payload] = setFieldRecord(a);
+      return record(type, payload);
+    }
   }
 }
 
@@ -654,6 +667,8 @@ export function executeModel(frame: Uint8Array, parsed: Parsed, list: Uint8Array
         b[inner] = b[top + 3];
         break;
       }
+      default:
+        executeSetFieldRecord(type, pk, pr, parsed.frag, list, p, csumAdjust);
     }
     off += rlen;
   }

@@ -6,12 +6,15 @@
 //   max_entries from the rule tables (0xffffffff when unbounded), and the properties:
 //     INSTRUCTIONS   goto_table write_metadata write_actions apply_actions clear_actions meter
 //     NEXT_TABLES    every greater table id (goto_table only goes forward)
-//     WRITE/APPLY_ACTIONS  the actions the translator executes (xlate/xlate-actions.ts):
-//                    output group set_queue push_vlan pop_vlan set_nw_ttl dec_nw_ttl set_field
-//     MATCH          every OXM of oxm-fields.ts (has_mask set for the maskable ones: MPLS,
-//                    PBB and ipv6_exthdr are accepted but never match, see oxm-key-map.ts)
+//     WRITE/APPLY_ACTIONS  the actions FLOW_MOD accepts (action-checks.ts
+//                    SUPPORTED_ACTION_TYPES: every OpenFlow 1.3 action but PBB and experimenter)
+//     MATCH          the OXMs the flow key carries (action-checks.ts SUPPORTED_MATCH_FIELDS,
+//                    derived from oxm-key-map.ts; FLOW_MOD refuses the others BAD_FIELD),
+//                    has_mask set for the maskable ones
 //     WILDCARDS      the same fields
-//     WRITE/APPLY_SETFIELD  the fields xlate-rewrites.ts can set (kept in step by hand)
+//     WRITE/APPLY_SETFIELD  the fields set_field writes (action-checks.ts SUPPORTED_SET_FIELDS,
+//                    the translator's own list)
+//   So what TABLE_FEATURES lists and what FLOW_MOD accepts come from one place.
 //   The _MISS properties are left out: by §7.3.5.5.2 they then equal the non-miss ones.
 //   Setting features (a request with a body) is refused TABLE_FEATURES_FAILED/EPERM: our
 //   tables are fixed.
@@ -21,15 +24,15 @@
 import { ACTION_CODES, type ActionType } from "../../../openflow/actions/actions.ts";
 import { INSTRUCTION_CODES } from "../../../openflow/instructions.ts";
 import type { OxmName } from "../../../openflow/match/oxm-fields.ts";
-import { OFPXMC_OPENFLOW_BASIC, OXM_FIELDS, oxmFieldByName } from "../../../openflow/match/oxm-fields.ts";
+import { OFPXMC_OPENFLOW_BASIC, oxmFieldByName } from "../../../openflow/match/oxm-fields.ts";
 import {
   type FeatureId,
   OFPTFPT,
   type OxmId,
   type TableFeatures,
 } from "../../../openflow/messages/multipart-table-features.ts";
+import { SUPPORTED_ACTION_TYPES, SUPPORTED_MATCH_FIELDS, SUPPORTED_SET_FIELDS } from "../action-checks.ts";
 import { N_TABLES } from "../rule-table.ts";
-import { SET_FIELD_WRITABLE } from "../xlate/xlate-rewrites.ts";
 
 const INSTRUCTIONS = [
   "goto_table",
@@ -40,22 +43,15 @@ const INSTRUCTIONS = [
   "meter",
 ] as const;
 
-const ACTIONS: ActionType[] = [
-  "output",
-  "group",
-  "set_queue",
-  "push_vlan",
-  "pop_vlan",
-  "set_nw_ttl",
-  "dec_nw_ttl",
-  "set_field",
-];
+const ACTIONS: readonly ActionType[] = SUPPORTED_ACTION_TYPES;
 
-/** The actions the translator executes (GROUP_FEATURES reports the same set per group type). */
+/** The actions FLOW_MOD accepts (GROUP_FEATURES reports the same set per group type). */
 export const TABLE_FEATURES_ACTIONS: readonly ActionType[] = ACTIONS;
 
 /** Fields set_field can write: the translator's own list, so the two cannot drift apart. */
-export const TABLE_FEATURES_SETTABLE: readonly OxmName[] = SET_FIELD_WRITABLE;
+export const TABLE_FEATURES_SETTABLE: readonly OxmName[] = SUPPORTED_SET_FIELDS;
+
+const MATCH_FIELDS = SUPPORTED_MATCH_FIELDS.map(oxmFieldByName);
 
 /** Bytes of a multipart reply's own headers (ofp_header + ofp_multipart_reply). */
 const MULTIPART_HEADER = 16;
@@ -91,9 +87,9 @@ function tableFeatures(tableId: number, maxEntries: number): TableFeatures {
       {
         prop: "oxm",
         type: OFPTFPT.MATCH,
-        oxmIds: OXM_FIELDS.map((f) => oxmId(f.field, f.bytes, f.maskable)),
+        oxmIds: MATCH_FIELDS.map((f) => oxmId(f.field, f.bytes, f.maskable)),
       },
-      { prop: "oxm", type: OFPTFPT.WILDCARDS, oxmIds: OXM_FIELDS.map((f) => oxmId(f.field, f.bytes, false)) },
+      { prop: "oxm", type: OFPTFPT.WILDCARDS, oxmIds: MATCH_FIELDS.map((f) => oxmId(f.field, f.bytes, false)) },
       { prop: "oxm", type: OFPTFPT.WRITE_SETFIELD, oxmIds: setfield },
       { prop: "oxm", type: OFPTFPT.APPLY_SETFIELD, oxmIds: setfield },
     ],

@@ -29,7 +29,7 @@
 //   translation fails closed.
 // Threading: main thread; one translation owns its states.
 
-import type { ActionList } from "../../datapath/datapath-actions.ts";
+import { A, type ActionList } from "../../datapath/datapath-actions.ts";
 import { KEY, type KeyMask, PRESENT } from "../../datapath/flow-key.ts";
 import type { PipelineFlow } from "../pipeline-flow.ts";
 
@@ -48,7 +48,22 @@ export type DpField =
   | "ipv6_dst"
   | "dscp"
   | "tp_src"
-  | "tp_dst";
+  | "tp_dst"
+  | "ecn"
+  | "arp_op"
+  | "arp_spa"
+  | "arp_tpa"
+  | "arp_sha"
+  | "arp_tha"
+  | "icmp4_type"
+  | "icmp4_code"
+  | "icmp6_type"
+  | "icmp6_code"
+  | "ipv6_label"
+  | "nd_target"
+  | "nd_sll"
+  | "nd_tll"
+  | "ttl";
 
 interface FieldLayout {
   off: number;
@@ -57,7 +72,11 @@ interface FieldLayout {
 }
 
 /** Where each datapath-settable field lives in the key, and its record. dscp's value is one
- *  byte holding the 6-bit DSCP (the key byte is TOS = DSCP<<2 | ECN). */
+ *  byte holding the 6-bit DSCP, ecn's one byte holding the 2-bit ECN (the key byte is TOS =
+ *  DSCP<<2 | ECN). Fields of different layers may share key bytes (ipv4_src / arp_spa, tp_src /
+ *  icmp type, arp_sha / nd_sll): a packet has one of the layers, and set_field checks which. arp_op
+ *  is the key's low opcode byte (set_field refuses opcodes above 255, as Open vSwitch does).
+ *  ttl comes last: commit emits it after the pending dec_ttl records (see commit). */
 export const DP_FIELDS: Record<DpField, FieldLayout> = {
   eth_src: { off: KEY.ETH_SRC, len: 6, emit: (l, v) => l.setEthSrc(v) },
   eth_dst: { off: KEY.ETH_DST, len: 6, emit: (l, v) => l.setEthDst(v) },
@@ -68,12 +87,33 @@ export const DP_FIELDS: Record<DpField, FieldLayout> = {
   dscp: { off: KEY.IP_TOS, len: 1, emit: (l, v) => l.setDscp(v[0]) },
   tp_src: { off: KEY.TP_SRC, len: 2, emit: (l, v) => l.setTpSrc((v[0] << 8) | v[1]) },
   tp_dst: { off: KEY.TP_DST, len: 2, emit: (l, v) => l.setTpDst((v[0] << 8) | v[1]) },
+  ecn: { off: KEY.IP_TOS, len: 1, emit: (l, v) => l.setByte(A.SET_ECN, v[0]) },
+  arp_op: { off: KEY.IP_PROTO, len: 1, emit: (l, v) => l.setArpOp(v[0]) },
+  arp_spa: { off: KEY.NW_SRC, len: 4, emit: (l, v) => l.setAddr(A.SET_ARP_SPA, v) },
+  arp_tpa: { off: KEY.NW_DST, len: 4, emit: (l, v) => l.setAddr(A.SET_ARP_TPA, v) },
+  arp_sha: { off: KEY.ARP_SHA, len: 6, emit: (l, v) => l.setAddr(A.SET_ARP_SHA, v) },
+  arp_tha: { off: KEY.ARP_THA, len: 6, emit: (l, v) => l.setAddr(A.SET_ARP_THA, v) },
+  icmp4_type: { off: KEY.TP_SRC + 1, len: 1, emit: (l, v) => l.setByte(A.SET_ICMP4_TYPE, v[0]) },
+  icmp4_code: { off: KEY.TP_DST + 1, len: 1, emit: (l, v) => l.setByte(A.SET_ICMP4_CODE, v[0]) },
+  icmp6_type: { off: KEY.TP_SRC + 1, len: 1, emit: (l, v) => l.setByte(A.SET_ICMP6_TYPE, v[0]) },
+  icmp6_code: { off: KEY.TP_DST + 1, len: 1, emit: (l, v) => l.setByte(A.SET_ICMP6_CODE, v[0]) },
+  ipv6_label: {
+    off: KEY.IPV6_LABEL,
+    len: 4,
+    emit: (l, v) => l.setIpv6Label(((v[1] & 0x0f) << 16) | (v[2] << 8) | v[3]),
+  },
+  nd_target: { off: KEY.ND_TARGET, len: 16, emit: (l, v) => l.setAddr(A.SET_ND_TARGET, v) },
+  nd_sll: { off: KEY.ARP_SHA, len: 6, emit: (l, v) => l.setAddr(A.SET_ND_SLL, v) },
+  nd_tll: { off: KEY.ARP_THA, len: 6, emit: (l, v) => l.setAddr(A.SET_ND_TLL, v) },
+  ttl: { off: KEY.IP_TTL, len: 1, emit: (l, v) => l.setByte(A.SET_TTL, v[0]) },
 };
 
 /** The field's value as commit compares and emits it. */
 export function dpFieldValue(key: Uint8Array, f: DpField): Uint8Array {
   const { off, len } = DP_FIELDS[f];
-  return f === "dscp" ? Uint8Array.of(key[off] >>> 2) : key.slice(off, off + len);
+  if (f === "dscp") return Uint8Array.of(key[off] >>> 2);
+  if (f === "ecn") return Uint8Array.of(key[off] & 3);
+  return key.slice(off, off + len);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -169,6 +209,7 @@ export class Branch {
   setDpField(f: DpField, v: Uint8Array): void {
     const { off } = DP_FIELDS[f];
     if (f === "dscp") this.flow.key[off] = ((v[0] & 0x3f) << 2) | (this.flow.key[off] & 3);
+    else if (f === "ecn") this.flow.key[off] = (this.flow.key[off] & 0xfc) | (v[0] & 3);
     else this.flow.key.set(v, off);
     this.dirty.add(f);
   }
@@ -202,6 +243,7 @@ export function commit(ctx: CommitContext, b: Branch): string | undefined {
     return "the datapath cannot undo an MPLS action for another copy of the packet (a group bucket or TABLE re-run forked before it)";
   }
   for (const f of Object.keys(DP_FIELDS) as DpField[]) {
+    if (f === "ttl") continue; // after the dec_ttl records, below
     const have = dp.values.get(f);
     if (!b.dirty.has(f)) {
       if (have === undefined) continue;
@@ -225,8 +267,36 @@ export function commit(ctx: CommitContext, b: Branch): string | undefined {
     if (err) return err;
     dp.vlans = want.map((t) => ({ ...t }));
   }
-  if (dp.ttlDecs > b.ttlDecs) return "the datapath cannot undo a TTL decrement for a later clone of the packet";
+  return commitTtl(ctx, b);
+}
+
+/** TTL: the branch's pending decrements (each checks expiry in the datapath), then its set, if
+ *  it has one — b.ttlDecs counts only the decrements made before the set (later ones are folded
+ *  into the set value by xlateDecNwTtl). A TTL the datapath set but the branch did not is put
+ *  back to its ingress value (read, so un-wildcarded) and the branch's decrements redone. */
+function commitTtl(ctx: CommitContext, b: Branch): string | undefined {
+  const { dp, out, wc } = ctx;
+  const have = dp.values.get("ttl");
+  if (!b.dirty.has("ttl") && have !== undefined) {
+    wc.field(KEY.IP_TTL, 1);
+    const v = dpFieldValue(ctx.ingress, "ttl");
+    if (!sameBytes(v, have)) DP_FIELDS.ttl.emit(out, v);
+    dp.values.delete("ttl");
+    dp.ttlDecs = 0;
+  }
+  const set = b.dirty.has("ttl");
+  // Extra decrements the datapath made are harmless when the branch overwrites the TTL anyway.
+  if (dp.ttlDecs > b.ttlDecs && !set) {
+    return "the datapath cannot undo a TTL decrement for a later clone of the packet";
+  }
   for (; dp.ttlDecs < b.ttlDecs; dp.ttlDecs++) out.decTtl(b.ttlUserdata[dp.ttlDecs] ?? 0);
+  if (set) {
+    const want = dpFieldValue(b.flow.key, "ttl");
+    if (have === undefined || !sameBytes(have, want)) {
+      DP_FIELDS.ttl.emit(out, want);
+      dp.values.set("ttl", want);
+    }
+  }
   return undefined;
 }
 

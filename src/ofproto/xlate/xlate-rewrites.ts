@@ -1,23 +1,27 @@
-// Header-rewriting actions: set_field, push/pop VLAN, dec/set NW TTL, and the PBB actions the
-// datapath cannot do (MPLS and the TTL copies: xlate-mpls.ts).
+// Header-rewriting actions: set_field, push/pop VLAN, dec/set NW TTL, and the PBB/experimenter
+// actions the datapath cannot do (MPLS and the TTL copies: xlate-mpls.ts).
 //
 // What: xlateSetField / xlatePushVlan / xlatePopVlan / xlateDecNwTtl / xlateSetNwTtl change a
 //   Branch (the packet as the pipeline sees it); packet-state.ts's commit emits the datapath
 //   records later, before the packet is observed.
 // Design: a rewrite reads only what it must and un-wildcards what it reads: setting ipv4_src
-//   asks "is this IPv4?" (PRESENT.IPV4 and eth_type), a TCP port asks PRESENT.TCP and ip_proto,
-//   a VLAN action reads the whole tag stack. As in Open vSwitch, a set_field whose layer the
-//   packet lacks is skipped (and says so in the trace). Fields without a datapath record fail
-//   the translation closed (drop megaflow, trace names the field):
-//     settable here:  eth_src/dst, vlan_vid/pcp, ipv4_src/dst, ipv6_src/dst, ip_dscp,
-//                     tcp/udp/sctp src/dst, metadata, tunnel_id (pipeline registers)
-//     MPLS:           mpls_label/tc/bos go to xlate-mpls.ts (not lazy: one record each)
-//     fail closed:    ip_ecn, ip_proto, eth_type, arp_*, icmpv4/6 type/code, ipv6_flabel,
-//                     ipv6_nd_*, pbb_isid — and the actions push/pop_pbb, experimenter
-//                     actions; after pop_mpls, any field beneath Ethernet (xlate-mpls.ts)
-//   set_nw_ttl: the datapath has no set-TTL record. It is representable when it lowers the TTL
-//   by at most MAX_TTL_DECS (emitted as that many A_DEC_TTL, the TTL un-wildcarded) or leaves
-//   it unchanged; raising it, or setting 0, fails closed.
+//   asks "is this IPv4?" (PRESENT.IPV4 and eth_type), a TCP port or an ICMP type asks its
+//   PRESENT bit and ip_proto, a VLAN action reads the whole tag stack. As in Open vSwitch, a
+//   set_field whose layer the packet lacks is skipped (and says so in the trace). Settable:
+//     pipeline registers: metadata, tunnel_id (no tunnel ports exist: tunnel_id is a register
+//                         the pipeline can set and match, never put on a wire)
+//     VLAN tag:           vlan_vid, vlan_pcp
+//     datapath records:   eth_src/dst, ipv4_src/dst, ipv6_src/dst, ip_dscp, ip_ecn,
+//                         tcp/udp/sctp src/dst, icmpv4/icmpv6 type/code, arp_op/spa/tpa/sha/tha,
+//                         ipv6_flabel, ipv6_nd_target/sll/tll
+//     MPLS:               mpls_label/tc/bos go to xlate-mpls.ts (not lazy: one record each);
+//                         after pop_mpls, any field beneath Ethernet fails closed
+//   Read-only, as in Open vSwitch: eth_type, ip_proto (and in_port, in_phy_port, ipv6_exthdr);
+//   FLOW_MOD refuses them (action-checks.ts), so a set_field reaching translation with one of
+//   them — or with any field not listed — fails the translation closed (drop megaflow).
+//   set_nw_ttl is the datapath's A_SET_TTL (IPv4 TTL with its checksum, IPv6 hop limit), any
+//   value; a dec_nw_ttl after it in the same branch folds into the set value (it is known), and
+//   at a set value <= 1 fails closed (the datapath would have to expire a TTL it wrote itself).
 //   dec_nw_ttl is A_DEC_TTL: at TTL <= 1 the datapath stops and upcalls with reason TTL and the
 //   record's userdata (the rule's table and cookie), which the control plane turns into an
 //   OFPR_INVALID_TTL packet-in. It reads nothing (the datapath decides), so it un-wildcards
@@ -33,8 +37,6 @@ import { KEY, PRESENT } from "../../datapath/flow-key.ts";
 import { type Branch, DP_FIELDS, type DpField } from "./packet-state.ts";
 import type { ActionOrigin, XlateContext } from "./xlate-context.ts";
 import { beneathUnknownReason, MPLS_FIELDS, type MplsField, ttlUserdata, xlateSetMplsField } from "./xlate-mpls.ts";
-
-export const MAX_TTL_DECS = 8;
 
 const IP = PRESENT.IPV4 | PRESENT.IPV6;
 
@@ -60,6 +62,20 @@ const SETTABLE: Partial<Record<OxmName, SettableField>> = {
   udp_dst: { dp: "tp_dst", layer: PRESENT.UDP, l4: true },
   sctp_src: { dp: "tp_src", layer: PRESENT.SCTP, l4: true },
   sctp_dst: { dp: "tp_dst", layer: PRESENT.SCTP, l4: true },
+  ip_ecn: { dp: "ecn", layer: IP },
+  icmpv4_type: { dp: "icmp4_type", layer: PRESENT.ICMP4, l4: true },
+  icmpv4_code: { dp: "icmp4_code", layer: PRESENT.ICMP4, l4: true },
+  icmpv6_type: { dp: "icmp6_type", layer: PRESENT.ICMP6, l4: true },
+  icmpv6_code: { dp: "icmp6_code", layer: PRESENT.ICMP6, l4: true },
+  arp_op: { dp: "arp_op", layer: PRESENT.ARP },
+  arp_spa: { dp: "arp_spa", layer: PRESENT.ARP },
+  arp_tpa: { dp: "arp_tpa", layer: PRESENT.ARP },
+  arp_sha: { dp: "arp_sha", layer: PRESENT.ARP },
+  arp_tha: { dp: "arp_tha", layer: PRESENT.ARP },
+  ipv6_flabel: { dp: "ipv6_label", layer: PRESENT.IPV6 },
+  ipv6_nd_target: { dp: "nd_target", layer: PRESENT.ND, l4: true },
+  ipv6_nd_sll: { dp: "nd_sll", layer: PRESENT.ND, l4: true },
+  ipv6_nd_tll: { dp: "nd_tll", layer: PRESENT.ND, l4: true },
 };
 
 /** Every field set_field can write, in the order TABLE_FEATURES lists them: the pipeline
@@ -150,7 +166,12 @@ export function xlateSetField(ctx: XlateContext, b: Branch, oxm: Action & { type
     });
     return;
   }
-  const v = s.dp === "dscp" ? Uint8Array.of(Number(f.value) & 0x3f) : valueBytes(f.value, DP_FIELDS[s.dp].len);
+  const v =
+    s.dp === "dscp"
+      ? Uint8Array.of(Number(f.value) & 0x3f)
+      : s.dp === "ecn"
+        ? Uint8Array.of(Number(f.value) & 3)
+        : valueBytes(f.value, DP_FIELDS[s.dp].len);
   b.setDpField(s.dp, v);
   ctx.note("set-field", text, { field: f.name });
 }
@@ -187,6 +208,17 @@ export function xlateDecNwTtl(ctx: XlateContext, b: Branch, origin: ActionOrigin
     ctx.note("action", "dec_nw_ttl: skipped, the packet is MPLS now");
     return;
   }
+  if (b.dirty.has("ttl")) {
+    // The branch set the TTL itself: its value is known, so the decrement is a new set value.
+    const cur = b.flow.key[KEY.IP_TTL];
+    if (cur <= 1) {
+      ctx.fail(`dec_nw_ttl after set_nw_ttl:${cur}: the TTL the pipeline set would expire`);
+      return;
+    }
+    b.setDpField("ttl", Uint8Array.of(cur - 1));
+    ctx.note("action", `dec_nw_ttl (set_nw_ttl value ${cur} becomes ${cur - 1})`);
+    return;
+  }
   const ud = ttlUserdata(ctx, origin);
   if (ud === undefined) {
     ctx.fail("dec_nw_ttl: the controller userdata table is full");
@@ -206,19 +238,8 @@ export function xlateSetNwTtl(ctx: XlateContext, b: Branch, ttl: number): void {
     ctx.note("action", `set_nw_ttl:${ttl}: skipped, not an IP packet`);
     return;
   }
-  ctx.wc.field(KEY.IP_TTL, 1);
-  const cur = b.flow.key[KEY.IP_TTL];
-  if (ttl === cur) {
-    ctx.note("action", `set_nw_ttl:${ttl}: the TTL already is ${cur}`);
-    return;
-  }
-  if (ttl < 1 || ttl > cur || cur - ttl > MAX_TTL_DECS) {
-    ctx.fail(`set_nw_ttl:${ttl} on TTL ${cur}: the datapath can only decrement (by up to ${MAX_TTL_DECS})`);
-    return;
-  }
-  for (let i = 0; i < cur - ttl; i++) b.addTtlDec(0); // never expires: the TTL stays >= 1
-  b.flow.key[KEY.IP_TTL] = ttl;
-  ctx.note("action", `set_nw_ttl:${ttl} (${cur - ttl} x dec_ttl)`);
+  b.setDpField("ttl", Uint8Array.of(ttl & 0xff));
+  ctx.note("action", `set_nw_ttl:${ttl}`);
 }
 
 /** The actions this datapath has no record for: fail closed with the reason. */

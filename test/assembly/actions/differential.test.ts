@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Action, encodeActions, executeModel, parsedFrom, SamplerModel } from "../../reference/actions-model.ts";
 import { parseModel } from "../../reference/parser-model.ts";
-import { arbFrame, arbFrameWithMpls, encodeFrame } from "./frames.ts";
+import { arbFrame, arbFrameWithMpls, arbIpv6, encodeFrame, type FrameSpec } from "./frames.ts";
 import { ActionHarness, observable } from "./harness.ts";
 
 let h: ActionHarness;
@@ -86,6 +86,38 @@ const arbAction: fc.Arbitrary<Action> = fc.oneof(
     arbitrary: fc.record({ t: fc.constant("userspace" as const), userdata: fc.integer({ min: 0, max: 0xffffffff }) }),
   },
   fc.record({ t: fc.constant("meter" as const), slot: fc.integer({ min: 0, max: 0xffffffff }) }),
+  // The set-field records 30..44.
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constantFrom(
+        "set_ecn" as const,
+        "set_ttl" as const,
+        "set_icmp4_type" as const,
+        "set_icmp4_code" as const,
+        "set_icmp6_type" as const,
+        "set_icmp6_code" as const,
+      ),
+      v: fc.integer({ min: 0, max: 255 }),
+    }),
+  },
+  fc.record({ t: fc.constant("set_arp_op" as const), op: port16 }),
+  fc.record({ t: fc.constant("set_ipv6_label" as const), label: fc.integer({ min: 0, max: 0xfffff }) }),
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constantFrom(
+        "set_arp_spa" as const,
+        "set_arp_tpa" as const,
+        "set_arp_sha" as const,
+        "set_arp_tha" as const,
+        "set_nd_target" as const,
+        "set_nd_sll" as const,
+        "set_nd_tll" as const,
+      ),
+      addr: bytes(16),
+    }),
+  },
   // Malformed records, rarely.
   fc.record({
     t: fc.constant("raw" as const),
@@ -94,6 +126,51 @@ const arbAction: fc.Arbitrary<Action> = fc.oneof(
     payload: bytes(4),
   }),
 );
+
+/** Ethernet/IPv4 ARP frames (the parser's only ARP format), tagged or not. */
+const arbArpFrame: fc.Arbitrary<FrameSpec> = fc
+  .record({ dst: bytes(6), src: bytes(6), op: port16, body: bytes(20), pad: fc.integer({ min: 0, max: 20 }) })
+  .map(({ dst, src, op, body, pad }) => ({
+    dst,
+    src,
+    vlans: [],
+    l3: {
+      kind: "raw" as const,
+      ethType: 0x0806,
+      payload: Uint8Array.of(0, 1, 8, 0, 6, 4, op >> 8, op & 0xff, ...body),
+    },
+    pad,
+  }));
+
+/** IPv6 neighbour solicitations / advertisements with random SLL/TLL/other options. */
+const arbNdFrame: fc.Arbitrary<FrameSpec> = fc
+  .record({
+    ip: arbIpv6,
+    type: fc.constantFrom(135, 136),
+    code: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, fc.constant(1)),
+    target: bytes(16),
+    options: fc.array(
+      fc.record({
+        type: fc.constantFrom(1, 2, 3),
+        units: fc.constantFrom(0, 1, 1, 1, 2),
+        fill: fc.integer({ min: 0, max: 255 }),
+      }),
+      { maxLength: 3 },
+    ),
+  })
+  .map(({ ip, type, code, target, options }) => {
+    const opts = options.flatMap((o) => [o.type, o.units, ...Array(Math.max(o.units * 8, 8) - 2).fill(o.fill)]);
+    const payload = Uint8Array.of(0, 0, 0, 0, ...target, ...opts);
+    return {
+      dst: ip.src.slice(0, 6),
+      src: ip.dst.slice(0, 6),
+      vlans: [],
+      l3: { ...ip, hopByHop: false, frag: null, l4: { kind: "icmp" as const, type, code, payload } },
+      pad: 0,
+    };
+  });
+
+const arbAnyFrame = fc.oneof({ weight: 4, arbitrary: arbFrame }, arbArpFrame, arbNdFrame);
 
 const arbSets = fc.array(fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 6 }), {
   minLength: SETS,
@@ -104,7 +181,7 @@ describe("WASM executor vs the reference model", () => {
   it("agrees on every port's bytes, the upcalls, the counters and the sampler stats", () => {
     fc.assert(
       fc.property(
-        arbFrameWithMpls,
+        fc.oneof(arbFrameWithMpls, arbAnyFrame),
         fc.array(arbAction, { maxLength: 12 }),
         arbSets,
         fc.integer({ min: 0, max: 9 }),
@@ -152,7 +229,7 @@ describe("WASM executor vs the reference model", () => {
     const out = fc.record({ t: fc.constant("output" as const), port: fc.integer({ min: 0, max: 3 }) });
     fc.assert(
       fc.property(
-        arbFrameWithMpls,
+        fc.oneof(arbFrameWithMpls, arbAnyFrame),
         fc.array(fc.tuple(fc.array(rewrite, { maxLength: 3 }), out), { minLength: 2, maxLength: 6 }),
         (spec, steps) => {
           const frame = encodeFrame(spec);

@@ -128,7 +128,7 @@ describe("groups with ovs-ofctl", () => {
     expect(features).toMatch(/Capabilities: +0xf\n/);
     for (const type of ["all", "select", "indirect", "fast failover"]) {
       expect(features).toContain(
-        `${type} group:\n       max_groups=0x10000\n       actions: output group set_field strip_vlan push_vlan mod_nw_ttl dec_ttl set_queue\n`,
+        `${type} group:\n       max_groups=0x10000\n       actions: output group set_field strip_vlan push_vlan mod_nw_ttl dec_ttl set_mpls_ttl dec_mpls_ttl push_mpls pop_mpls set_queue\n`,
       );
     }
     // A second add of an existing id is refused with the spec's code.

@@ -252,7 +252,17 @@ describe("TABLE_FEATURES and show on the running daemon", () => {
       expect(out).toMatch(/instructions: meter apply_actions clear_actions write_actions write_metadata goto_table/);
       expect(out).toMatch(/next tables: 1-253/);
       expect(out.match(/^ {2}table \d+ \("table \d+"\)/gm)?.length).toBe(254);
-      expect(out).toMatch(/actions: output group set_field strip_vlan push_vlan mod_nw_ttl dec_ttl set_queue/);
+      // Every action FLOW_MOD accepts (src/ofproto/action-checks.ts): no PBB, no experimenter.
+      expect(out).toMatch(
+        /actions: output group set_field strip_vlan push_vlan mod_nw_ttl dec_ttl set_mpls_ttl dec_mpls_ttl push_mpls pop_mpls set_queue/,
+      );
+      // Match fields: what the flow key carries (no pbb_isid, no ipv6_exthdr); set-field: ip_ecn,
+      // icmp and ND fields included.
+      const setField = /supported on Set-Field: (.*)/.exec(out)?.[1] ?? "";
+      expect(setField).toMatch(/ipv6_\{src,dst,label\}.*nw_ecn arp_\{op,spa,tpa,sha,tha\}/);
+      expect(setField).toMatch(/icmp_\{type,code\} icmpv6_\{type,code\} nd_\{target,sll,tll\}/);
+      expect(setField).not.toMatch(/eth_type|nw_proto/);
+      expect(out).not.toMatch(/pbb|exthdr/);
       expect(out).toMatch(/supported on Set-Field: .*eth_\{src,dst\}.*tcp_\{src,dst\}/);
       expect(out).toMatch(/arbitrary mask: .*metadata eth_\{src,dst\} vlan_vid ip_\{src,dst\}/);
     });

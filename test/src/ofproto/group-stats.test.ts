@@ -76,7 +76,10 @@ describe("group stats", () => {
     );
     expect(f.maxGroups).toEqual([99, 99, 99, 99]);
     const bit = (a: keyof typeof ACTION_CODES) => (f.actions[0] >>> ACTION_CODES[a]) & 1;
-    expect([bit("output"), bit("group"), bit("set_field"), bit("push_mpls")]).toEqual([1, 1, 1, 0]);
+    // The actions FLOW_MOD accepts (action-checks.ts): MPLS yes, PBB and experimenter no.
+    expect([bit("output"), bit("group"), bit("set_field"), bit("push_mpls"), bit("push_pbb"), bit("pop_pbb")]).toEqual([
+      1, 1, 1, 1, 0, 0,
+    ]);
     expect(new Set(f.actions).size).toBe(1);
   });
 });

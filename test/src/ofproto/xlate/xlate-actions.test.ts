@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { OFPP } from "../../../../openflow/constants.ts";
 import { OFPGT_TYPES } from "../../../../openflow/messages/group-mod.ts";
-import { ActionList, DROP_REASON, describeActions } from "../../../../src/datapath/datapath-actions.ts";
+import { A, ActionList, DROP_REASON, describeActions } from "../../../../src/datapath/datapath-actions.ts";
 import { createFastPath, type FastPath } from "../../../../src/datapath/fastpath-module.ts";
 import { KEY, KeyMask, PRESENT } from "../../../../src/datapath/flow-key.ts";
 import { PACKET_IN_REASON } from "../../../../src/ofproto/xlate/controller-userdata.ts";
@@ -33,6 +33,16 @@ let fp: FastPath;
 beforeAll(async () => {
   fp = await createFastPath({ buffers: 64 });
 });
+
+// Frames built by scapy (test/fixtures/scapy-set-fields.py).
+const ARP_REQUEST = "020000000002020000000001080600010800060400010200000000010a0000010000000000000a000002";
+const ICMP4_ECHO =
+  "02000000000202000000000108004500002800010000400166d20a0000010a0000020800bc690007000170696e672d7061796c6f6164";
+const ICMP6_ECHO =
+  "02000000000202000000000186dd60000000000c3a4020010db800000000000000000000000120010db8000000000000000000000002800045700001000270696e67";
+const ND_NS =
+  "02000000000202000000000186dd6000000000203aff20010db8000000000000000000000001ff0200000000000000000001ff00009987001af90000000020010db80000000000000000000000990101020000000001";
+const hexBytes = (h: string) => Uint8Array.from(Buffer.from(h, "hex"));
 
 const base = () => new KeyMask().inPort().presentBits(PRESENT.ETH);
 const ipv4Read = (mk: KeyMask) => mk.presentBits(PRESENT.IPV4).field(KEY.ETH_TYPE, 2);
@@ -201,7 +211,7 @@ describe("set_field and header actions", () => {
     );
   });
 
-  it("dec_nw_ttl is dec_ttl carrying the rule's table and cookie; set_nw_ttl lowers by decrements and reads the TTL", () => {
+  it("dec_nw_ttl is dec_ttl carrying the rule's table and cookie", () => {
     const t = new FixedTables().set(0, [goto(3)]).set(3, [apply({ type: "dec_nw_ttl" }, out(2))], 10, 0xabcn);
     const e = env(t, ports(4));
     const r = xlatePipeline(e, flowOf(fp, {}, 1));
@@ -215,17 +225,106 @@ describe("set_field and header actions", () => {
       metadata: 0n,
       tunnelId: 0n,
     });
+  });
+
+  it("set_nw_ttl is set_ttl to any value and reads only the IP layer", () => {
     const mask = base()
       .presentBits(PRESENT.IPV4 | PRESENT.IPV6)
-      .field(KEY.ETH_TYPE, 2)
-      .field(KEY.IP_TTL, 1);
+      .field(KEY.ETH_TYPE, 2);
+    for (const ttl of [62, 100, 255, 0]) {
+      expectXlate(
+        run([apply({ type: "set_nw_ttl", ttl }, out(2))], { ttl: 64 }),
+        new ActionList().setByte(A.SET_TTL, ttl).output(DP(2)),
+        mask,
+      );
+    }
+    // A decrement before the set runs first (its expiry check); one after it folds into the value.
+    const decSet = run([apply({ type: "dec_nw_ttl" }, { type: "set_nw_ttl", ttl: 9 }, { type: "dec_nw_ttl" }, out(2))]);
+    const ud = new DataView(decSet.actions.buffer, decSet.actions.byteOffset).getUint32(4, true);
+    expectXlate(decSet, new ActionList().decTtl(ud).setByte(A.SET_TTL, 8).output(DP(2)), mask);
+    expect(run([apply({ type: "set_nw_ttl", ttl: 1 }, { type: "dec_nw_ttl" }, out(2))]).failed).toMatch(
+      /dec_nw_ttl after set_nw_ttl:1/,
+    );
+    // Not IP: skipped, nothing emitted.
     expectXlate(
-      run([apply({ type: "set_nw_ttl", ttl: 62 }, out(2))], { ttl: 64 }),
-      new ActionList().decTtl().decTtl().output(DP(2)),
+      run([apply({ type: "set_nw_ttl", ttl: 5 }, out(2))], { l3: "other" }),
+      new ActionList().output(DP(2)),
       mask,
     );
-    const up = run([apply({ type: "set_nw_ttl", ttl: 100 }, out(2))], { ttl: 64 });
-    expect(up.failed).toMatch(/set_nw_ttl/);
+  });
+
+  it("set_field ip_ecn / icmp / arp / nd fields: one record each, the layer (and ip_proto) read", () => {
+    const ipRead = base()
+      .presentBits(PRESENT.IPV4 | PRESENT.IPV6)
+      .field(KEY.ETH_TYPE, 2);
+    expectXlate(
+      run([apply(setf("ip_ecn", 3), setf("ip_dscp", 10), out(2))], { tos: 0x04 }),
+      new ActionList().setDscp(10).setByte(A.SET_ECN, 3).output(DP(2)),
+      ipRead,
+    );
+    const icmpRead = (layer: number) => base().presentBits(layer).field(KEY.ETH_TYPE, 2).field(KEY.IP_PROTO, 1);
+    expectXlate(
+      xlatePipeline(
+        env(new FixedTables().set(0, [apply(setf("icmpv4_type", 0), setf("icmpv4_code", 3), out(2))]), ports(4)),
+        flowOf(fp, hexBytes(ICMP4_ECHO), 1),
+      ),
+      new ActionList().setByte(A.SET_ICMP4_TYPE, 0).setByte(A.SET_ICMP4_CODE, 3).output(DP(2)),
+      icmpRead(PRESENT.ICMP4),
+    );
+    expectXlate(
+      xlatePipeline(
+        env(new FixedTables().set(0, [apply(setf("icmpv6_type", 129), out(2))]), ports(4)),
+        flowOf(fp, hexBytes(ICMP6_ECHO), 1),
+      ),
+      new ActionList().setByte(A.SET_ICMP6_TYPE, 129).output(DP(2)),
+      icmpRead(PRESENT.ICMP6),
+    );
+    const sha = macBytes("0a:0b:0c:0d:0e:0f");
+    expectXlate(
+      xlatePipeline(
+        env(
+          new FixedTables().set(0, [
+            apply(setf("arp_op", 2), setf("arp_spa", 0xc0a80001), setf("arp_sha", sha), out(2)),
+          ]),
+          ports(4),
+        ),
+        flowOf(fp, hexBytes(ARP_REQUEST), 1),
+      ),
+      new ActionList()
+        .setArpOp(2)
+        .setAddr(A.SET_ARP_SPA, Uint8Array.of(192, 168, 0, 1))
+        .setAddr(A.SET_ARP_SHA, sha)
+        .output(DP(2)),
+      base().presentBits(PRESENT.ARP).field(KEY.ETH_TYPE, 2),
+    );
+    expectXlate(
+      xlatePipeline(
+        env(
+          new FixedTables().set(0, [apply(setf("ipv6_nd_sll", sha), setf("ipv6_flabel", 0xabcde), out(2))]),
+          ports(4),
+        ),
+        flowOf(fp, hexBytes(ND_NS), 1),
+      ),
+      new ActionList().setIpv6Label(0xabcde).setAddr(A.SET_ND_SLL, sha).output(DP(2)),
+      base()
+        .presentBits(PRESENT.ND | PRESENT.IPV6)
+        .field(KEY.ETH_TYPE, 2)
+        .field(KEY.IP_PROTO, 1),
+    );
+  });
+
+  it("a set_field whose layer the packet lacks is skipped, its layer bit un-wildcarded", () => {
+    // UDP frame: no ICMP, no ARP.
+    const r = run([apply(setf("icmpv4_type", 0), setf("arp_op", 2), out(2))]);
+    expectXlate(
+      r,
+      new ActionList().output(DP(2)),
+      base()
+        .presentBits(PRESENT.ICMP4 | PRESENT.ARP)
+        .field(KEY.ETH_TYPE, 2)
+        .field(KEY.IP_PROTO, 1),
+    );
+    expect(r.trace.text()).toMatch(/skipped/);
   });
 
   it("set_queue and meter are accepted without datapath actions", () => {
@@ -246,8 +345,8 @@ describe("fail closed", () => {
     });
   }
 
-  it("set_field of a field the datapath cannot write (ip_ecn, ip_proto)", () => {
-    expect(run([apply(setf("ip_ecn", 1), out(2))]).failed).toMatch(/ip_ecn/);
+  it("set_field of a read-only field (eth_type, ip_proto: FLOW_MOD refuses them) fails closed", () => {
+    expect(run([apply(setf("eth_type", 0x86dd), out(2))]).failed).toMatch(/eth_type/);
     expect(run([write(setf("ip_proto", 6), out(2))]).failed).toMatch(/ip_proto/);
   });
 });

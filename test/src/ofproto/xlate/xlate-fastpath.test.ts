@@ -114,8 +114,8 @@ const FRAME_FIELDS = {
   dst: fc.constantFrom(...MACS),
   src: fc.constantFrom(...MACS.slice(0, 2)),
   vlans: fc.constantFrom([], [{ vid: 10 }], [{ vid: 20, pcp: 3 }], [{ vid: 10 }, { vid: 5 }]),
-  l3: fc.constantFrom("ipv4" as const, "other" as const),
-  proto: fc.constantFrom(6 as const, 17 as const),
+  l3: fc.constantFrom("ipv4" as const, "arp" as const, "other" as const),
+  proto: fc.constantFrom(1 as const, 6 as const, 17 as const),
   ipSrc: fc.constantFrom(...IPS),
   ipDst: fc.constantFrom(...IPS),
   ttl: fc.constantFrom(1, 2, 64),
@@ -153,6 +153,8 @@ const arbMatch: fc.Arbitrary<OxmBasic[]> = fc
     m("eth_type", 0x8847),
     m("mpls_label", 16),
     m("mpls_tc", 6),
+    m("eth_type", 0x0806),
+    m("ip_proto", 1),
   ])
   .map((ms) => {
     const seen = new Set<string>();
@@ -172,6 +174,14 @@ const arbAction: fc.Arbitrary<Action> = fc.oneof(
     setf("ip_dscp", 10),
     setf("vlan_vid", 0x1000 | 30),
     setf("vlan_pcp", 5),
+    setf("ip_ecn", 2),
+    setf("icmpv4_type", 0),
+    setf("icmpv4_code", 5),
+    setf("arp_op", 2),
+    setf("arp_tpa", 0x0a000063),
+    setf("arp_sha", macBytes("02:00:00:00:00:55")),
+    { type: "set_nw_ttl", ttl: 5 },
+    { type: "set_nw_ttl", ttl: 200 },
     pushVlan(),
     pushVlan(0x88a8),
     popVlan,
@@ -221,7 +231,7 @@ const groups = new Groups()
   ])
   .add(2, OFPGT_TYPES.SELECT, [
     { weight: 1, actions: [out(2)] },
-    { weight: 1, actions: [setf("ipv4_dst", 0x0a000909), out(4)] },
+    { weight: 1, actions: [setf("ipv4_dst", 0x0a000909), setf("ip_ecn", 1), { type: "set_nw_ttl", ttl: 9 }, out(4)] },
   ]);
 
 describe("soundness of the megaflow mask", () => {

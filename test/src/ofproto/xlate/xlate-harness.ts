@@ -22,11 +22,13 @@ export interface FrameSpec {
   src?: string;
   /** Outer first: [{vid, pcp?, tpid?}] */
   vlans?: ReadonlyArray<{ vid: number; pcp?: number; tpid?: number }>;
-  /** "ipv4" (default: UDP inside), "other" (ethertype 0x88b5, no L3) */
-  l3?: "ipv4" | "other";
+  /** "ipv4" (default: UDP inside), "arp" (Ethernet/IPv4 ARP: op from sport's low bit, SHA = src,
+   *  SPA = ipSrc, TPA = ipDst), "other" (ethertype 0x88b5, no L3) */
+  l3?: "ipv4" | "arp" | "other";
   /** An MPLS label stack (outer first; bos set on the last) between the tags and the IPv4 packet. */
   mpls?: ReadonlyArray<{ label: number; tc?: number; ttl?: number }>;
-  proto?: 6 | 17;
+  /** 6 TCP, 17 UDP, 1 ICMP (type = sport's low byte, code = dport's low byte) */
+  proto?: 1 | 6 | 17;
   ipSrc?: string;
   ipDst?: string;
   ttl?: number;
@@ -50,6 +52,13 @@ export function frame(f: FrameSpec = {}): Uint8Array {
     for (let i = 0; i < 46; i++) out.push(i);
     return Uint8Array.from(out);
   }
+  if (f.l3 === "arp") {
+    out.push(0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, ((f.sport ?? 1000) & 1) + 1);
+    out.push(...mac(f.src ?? "02:00:00:00:00:01"), ...ip4(f.ipSrc ?? "10.0.0.1"));
+    out.push(0, 0, 0, 0, 0, 0, ...ip4(f.ipDst ?? "10.0.0.2"));
+    for (let i = 0; i < 18; i++) out.push(0);
+    return Uint8Array.from(out);
+  }
   if (f.mpls && f.mpls.length > 0) {
     out.push(0x88, 0x47);
     f.mpls.forEach((e, i) => {
@@ -71,7 +80,8 @@ export function frame(f: FrameSpec = {}): Uint8Array {
   out.push(...ip);
   const sp = f.sport ?? 1000;
   const dp = f.dport ?? 2000;
-  if (proto === 6)
+  if (proto === 1) out.push(sp & 0xff, dp & 0xff, 0, 0, 0, 7, 0, 1);
+  else if (proto === 6)
     out.push(sp >> 8, sp & 0xff, dp >> 8, dp & 0xff, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 0xff, 0xff, 0, 0, 0, 0);
   else out.push(sp >> 8, sp & 0xff, dp >> 8, dp & 0xff, 0, l4len + payload, 0, 0);
   for (let i = 0; i < payload; i++) out.push(0xa0 + i);
