@@ -28,7 +28,7 @@ import { Classifier } from "./classifier.ts";
 import { compileMatch } from "./oxm-key-map.ts";
 import { PIPELINE_KEY_SIZE, type PipelineFlow } from "./pipeline-flow.ts";
 import { compactInstructions, compactMatch } from "./rule-compact.ts";
-import { matchKey } from "./rule-match.ts";
+import { ruleIdentity } from "./rule-match.ts";
 
 /** Number of flow tables: ids 0..N_TABLES-1 (OFPTT_MAX, 0xfe, is not one of ours). */
 export const N_TABLES = 254;
@@ -110,7 +110,7 @@ export class RuleTable {
 }
 
 function identity(match: readonly OxmBasic[], priority: number): string {
-  return `${priority}|${matchKey(match)}`;
+  return ruleIdentity(match, priority);
 }
 
 export function isValidTableId(tableId: number): boolean {
