@@ -1,6 +1,7 @@
 // Compact copies of what a rule keeps for its lifetime: its match and its instructions.
 //
-// What: compactMatch(match) returns the match in an exact-size array; compactInstructions(list)
+// What: compactMatch(match) returns the match in an exact-size array, with one shared object
+//   per unmasked in_port/eth_type/ip_proto/vlan OXM value (at most 4,096 kept); compactInstructions(list)
 //   returns one shared, exact-size instruction list per distinct list (by wire encoding).
 // Design: the decoder and normalizeMatch build arrays with push(), and V8 gives an array that
 //   grew from [] room for 17 elements (152 bytes) whatever it holds; slice()/map() allocate
@@ -19,8 +20,26 @@ import { WireWriter } from "../../openflow/codec/wire-writer.ts";
 import { encodeInstructions, type Instruction } from "../../openflow/instructions.ts";
 import type { OxmBasic } from "../../openflow/match/match.ts";
 
+/** Fields whose few values recur across rules (eth_type=0x0800, in_port=1, ip_proto=6). */
+const SHARED_FIELDS = new Set<OxmBasic["name"]>(["in_port", "eth_type", "ip_proto", "vlan_vid", "vlan_pcp"]);
+/** Shared unmasked OXMs of those fields, by name and value; capped, so it stays small. */
+const sharedOxms = new Map<string, OxmBasic>();
+const SHARED_OXMS_MAX = 4096;
+
+/** One object for every rule's `eth_type=0x0800` (~40 B a rule each): OXMs are never mutated. */
+function sharedOxm(o: OxmBasic): OxmBasic {
+  if (o.mask !== undefined || typeof o.value !== "number" || !SHARED_FIELDS.has(o.name)) return o;
+  const key = `${o.name}=${o.value}`;
+  const hit = sharedOxms.get(key);
+  if (hit) return hit;
+  if (sharedOxms.size >= SHARED_OXMS_MAX) return o;
+  const kept: OxmBasic = { name: o.name, value: o.value };
+  sharedOxms.set(key, kept);
+  return kept;
+}
+
 export function compactMatch(match: readonly OxmBasic[]): OxmBasic[] {
-  return match.slice();
+  return match.map(sharedOxm);
 }
 
 const interned = new Map<string, WeakRef<Instruction[]>>();

@@ -73,6 +73,9 @@ export interface RuleSpec {
   byteCount?: bigint;
 }
 
+/** One 0n for every rule's cookie (the usual one). */
+const ZERO = 0n;
+
 export class RuleTable {
   /** By identity; Map order is insertion order, and ids increase with insertion, so this is
    *  also the rules in id order (no second map by id). */
@@ -175,7 +178,7 @@ export class RuleTables {
       priority: spec.priority,
       match: compactMatch(spec.match),
       instructions: compactInstructions(spec.instructions),
-      cookie: spec.cookie,
+      cookie: spec.cookie === 0n ? ZERO : spec.cookie, // the decoder's 0n is a BigInt of its own
       flags: spec.flags,
       idleTimeout: spec.idleTimeout,
       hardTimeout: spec.hardTimeout,

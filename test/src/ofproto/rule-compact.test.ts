@@ -26,6 +26,24 @@ describe("compactMatch", () => {
     expect(c).not.toBe(m);
     expect(c).toEqual(m);
   });
+  it("shares one object per unmasked in_port/eth_type value, never a masked or byte-valued one", () => {
+    const m = (): OxmBasic[] => [
+      { name: "in_port", value: 1 },
+      { name: "eth_type", value: 0x0800 },
+      { name: "ipv4_dst", value: 0x0a000001 },
+      { name: "vlan_vid", value: 0x1000, mask: 0x1000 },
+      { name: "eth_dst", value: new Uint8Array([2, 0, 0, 0, 0, 1]) },
+    ];
+    const a = compactMatch(m());
+    const b = compactMatch(m());
+    expect(b).toEqual(m());
+    expect(b[0]).toBe(a[0]);
+    expect(b[1]).toBe(a[1]);
+    expect(b[2]).not.toBe(a[2]);
+    expect(b[3]).not.toBe(a[3]);
+    expect(b[4]).not.toBe(a[4]);
+    expect(compactMatch([{ name: "in_port", value: 2 }])[0]).not.toBe(a[0]);
+  });
 });
 
 describe("compactInstructions", () => {
