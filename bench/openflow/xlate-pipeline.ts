@@ -57,7 +57,11 @@ const runs = [];
 for (const r of roots) runs.push(await load(r));
 const samples: number[][] = roots.map(() => []);
 for (let k = 0; k < 5; k++) for (const run of runs) run();
-for (let k = 0; k < SAMPLES; k++) runs.forEach((run, i) => samples[i].push(run()));
+for (let k = 0; k < SAMPLES; k++) {
+  runs.forEach((run, i) => {
+    samples[i].push(run());
+  });
+}
 roots.forEach((root, i) => {
   const s = samples[i].slice().sort((a, b) => a - b);
   console.log(`${root}: best ${s[0].toFixed(2)} µs/translation, median ${s[s.length >> 1].toFixed(2)}`);
