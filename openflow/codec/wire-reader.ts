@@ -59,10 +59,16 @@ export class WireReader {
   u64(what = "u64"): bigint {
     return this.view.getBigUint64(this.need(8, what));
   }
-  /** A copy of the next n bytes. */
+  /**
+   * A copy of the next n bytes, in a Uint8Array of its own. Not `bytes.slice()`: on a Buffer
+   * (a socket read) that is a view, and a decoded value kept for long (a rule's eth_dst) would
+   * keep the whole read chunk alive with it.
+   */
   bytesOf(n: number, what = "bytes"): Uint8Array {
     const p = this.need(n, what);
-    return this.bytes.slice(p, p + n);
+    const out = new Uint8Array(n);
+    out.set(this.bytes.subarray(p, p + n));
+    return out;
   }
   skip(n: number, what = "padding"): void {
     this.need(n, what);

@@ -479,6 +479,7 @@ export class LiveDataplane implements DataplaneView {
         this.ofproto.packetOut(name, inPort, actions, data, (frame, dpPort) => parseFrameKey(fp, frame, dpPort));
       },
       fence: () => this.runtime.fence(),
+      settled: () => this.runtime.settled,
       meters: () => br().meters,
       meterMod: (mm) => this.ofproto.meterMod(name, mm),
       meterCounters: (slots) => this.runtime.meterStats(slots),

@@ -1,10 +1,11 @@
 // Classifier: one OpenFlow table's rules as a tuple-space search over the pipeline key, with
 // the megaflow mask (un-wildcarding) it needs to be correct — OVS's lib/classifier.c, plainly.
 //
-// What: insert(item, priority, seq, compiled) / remove(item) / lookup(flowBytes, wc) →
+// What: insert(item, priority, seq, compiled) → entry / remove(entry) / lookup(flowBytes, wc) →
 //   the highest-priority matching item (ties: the lowest seq, i.e. the earliest added).
 // Design: rules with the same key mask share a subtable: a Map from the masked value (a string
-//   of the masked bytes) to the rules with that value, sorted by priority then seq. Lookup visits
+//   of the masked bytes) to the rules with that value, sorted by priority then seq (a bucket of
+//   one rule is the entry itself, not an array: most are, and an array costs ~56 B). Lookup visits
 //   subtables in decreasing order of their highest priority and stops when the next subtable's
 //   highest priority is below the best match found; equal priority is still visited, since an
 //   earlier-added rule there would win the tie.
@@ -16,20 +17,30 @@
 //   reduce megaflow sharing; OVS's staged lookup and prefix tracking would trim them — not done.
 //   Per-subtable maximum priority is kept with a priority→count map and recomputed lazily
 //   (removals only mark it dirty), so mass deletes stay linear.
-// Invariants: every bucket is non-empty and sorted (priority desc, seq asc); `order` holds every
+// Invariants: every bucket is one entry or an array of two or more, sorted (priority desc, seq asc); `order` holds every
 //   subtable and is sorted by maxPriority desc whenever `orderDirty` is false.
 // Threading: main thread.
 
 import type { KeyMask } from "../datapath/flow-key.ts";
 import { type CompiledMatch, unwildcardPipelineMask } from "./oxm-key-map.ts";
 
-/** One inserted item, with where it sits (one record per item: rules are many). */
-interface Entry<T> {
-  item: T;
-  priority: number;
-  seq: number;
-  sub: Subtable<T>;
-  key: string;
+/** One inserted item, with where it sits (one record per item: rules are many). insert()
+ *  returns it and remove() takes it back: the caller keeps it (on its rule), so the classifier
+ *  needs no item → entry map. */
+export interface ClassifierEntry<T> {
+  readonly item: T;
+  readonly priority: number;
+  readonly seq: number;
+  sub: Subtable<T> | undefined;
+  readonly key: string;
+}
+type Entry<T> = ClassifierEntry<T>;
+
+/** A bucket: the one entry most masked values have, or several, sorted. */
+type Bucket<T> = Entry<T> | Entry<T>[];
+
+function first<T>(b: Bucket<T>): Entry<T> {
+  return Array.isArray(b) ? b[0] : b;
 }
 
 class Subtable<T> {
@@ -38,7 +49,7 @@ class Subtable<T> {
   private readonly idx: number[];
   /** keyOf's scratch, one char code per hashed byte. */
   private readonly codes: number[];
-  readonly buckets = new Map<string, Entry<T>[]>();
+  readonly buckets = new Map<string, Bucket<T>>();
   readonly priorities = new Map<number, number>();
   maxPriority = -1;
   maxDirty = false;
@@ -71,7 +82,7 @@ function maskId(mask: Uint8Array): string {
 }
 
 /** Rank: does a beat b? Higher priority, then earlier seq. */
-function beats(a: Entry<unknown>, b: Entry<unknown>): boolean {
+function beats<T>(a: Entry<T>, b: Entry<T>): boolean {
   return a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq);
 }
 
@@ -79,10 +90,10 @@ export class Classifier<T> {
   private readonly subtables = new Map<string, Subtable<T>>();
   private order: Subtable<T>[] = [];
   private orderDirty = false;
-  private readonly where = new Map<T, Entry<T>>();
+  private count = 0;
 
   get size(): number {
-    return this.where.size;
+    return this.count;
   }
 
   /** Number of subtables (distinct masks): what a lookup may visit. */
@@ -90,8 +101,8 @@ export class Classifier<T> {
     return this.subtables.size;
   }
 
-  insert(item: T, priority: number, seq: number, c: CompiledMatch): void {
-    if (this.where.has(item)) throw new Error("classifier: item inserted twice");
+  /** Adds `item`; keep the entry returned, remove() takes it. */
+  insert(item: T, priority: number, seq: number, c: CompiledMatch): ClassifierEntry<T> {
     const id = maskId(c.mask);
     let sub = this.subtables.get(id);
     if (!sub) {
@@ -102,32 +113,42 @@ export class Classifier<T> {
     const key = sub.keyOf(c.value);
     const entry: Entry<T> = { item, priority, seq, sub, key };
     const bucket = sub.buckets.get(key);
-    if (!bucket) sub.buckets.set(key, [entry]);
+    if (!bucket) sub.buckets.set(key, entry);
     else {
+      const list = Array.isArray(bucket) ? bucket : [bucket];
       let lo = 0;
-      let hi = bucket.length;
+      let hi = list.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (beats(bucket[mid], entry)) lo = mid + 1;
+        if (beats(list[mid], entry)) lo = mid + 1;
         else hi = mid;
       }
-      bucket.splice(lo, 0, entry);
+      list.splice(lo, 0, entry);
+      if (list !== bucket) sub.buckets.set(key, list);
     }
     sub.priorities.set(priority, (sub.priorities.get(priority) ?? 0) + 1);
     sub.size++;
     if (priority > sub.maxPriority && !sub.maxDirty) sub.maxPriority = priority;
     this.orderDirty = true;
-    this.where.set(item, entry);
+    this.count++;
+    return entry;
   }
 
-  remove(item: T): boolean {
-    const entry = this.where.get(item);
-    if (!entry) return false;
-    this.where.delete(item);
+  /** Removes the entry insert() returned; false when it is not (or no longer) here. */
+  remove(entry: ClassifierEntry<T>): boolean {
     const { sub, key } = entry;
-    const bucket = sub.buckets.get(key) as Entry<T>[];
-    bucket.splice(bucket.indexOf(entry), 1);
-    if (bucket.length === 0) sub.buckets.delete(key);
+    if (!sub || this.subtables.get(maskId(sub.mask)) !== sub) return false;
+    const bucket = sub.buckets.get(key);
+    if (bucket === undefined) return false;
+    if (Array.isArray(bucket)) {
+      const at = bucket.indexOf(entry);
+      if (at < 0) return false;
+      bucket.splice(at, 1);
+      if (bucket.length === 1) sub.buckets.set(key, bucket[0]);
+    } else if (bucket === entry) sub.buckets.delete(key);
+    else return false;
+    entry.sub = undefined;
+    this.count--;
     const n = (sub.priorities.get(entry.priority) ?? 1) - 1;
     if (n === 0) {
       sub.priorities.delete(entry.priority);
@@ -159,7 +180,10 @@ export class Classifier<T> {
       if (best && sub.maxPriority < best.priority) break;
       if (wc) unwildcardPipelineMask(wc, sub.mask);
       const bucket = sub.buckets.get(sub.keyOf(bytes));
-      if (bucket && (!best || beats(bucket[0], best))) best = bucket[0];
+      if (bucket !== undefined) {
+        const top = first(bucket);
+        if (!best || beats(top, best)) best = top;
+      }
     }
     return best?.item;
   }

@@ -2,7 +2,7 @@
 // identity (strict), the non-strict "at least as specific" test, overlap, and the cookie and
 // out_port/out_group filters (OpenFlow 1.3.5 §6.4, §7.3.4.1, §7.3.5.2).
 //
-// What: normalizeMatch, matchKey (identity), matchCovers (non-strict), matchesOverlap
+// What: normalizeMatch, matchKey and ruleIdentity (strict identity), matchCovers (non-strict), matchesOverlap
 //   (CHECK_OVERLAP), cookieSelects, outputsTo, usesGroup.
 // Design: matches are compared as OpenFlow data, not in key space, so MPLS or PBB fields the
 //   datapath cannot see still select and overlap as the spec says. A normalized match drops
@@ -52,23 +52,61 @@ function fieldBits(match: readonly OxmBasic[]): Map<OxmName, Bits> {
   return out;
 }
 
-function valueText(v: OxmValue): string {
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.length).toString("hex");
-  return v.toString(16);
+/** matchKey's scratch: the longest key is every field once, masked (well under 1 KiB). */
+const keyScratch = Buffer.alloc(1024);
+/** matchKey's scratch for the field order: indices into the match, sorted by field number. */
+const keyOrder: number[] = [];
+
+/** Writes `v` as `n` big-endian bytes at `at` (v is the field's type: oxm-fields.ts). */
+function putValue(out: Buffer, at: number, n: number, v: OxmValue): number {
+  if (typeof v === "number") {
+    for (let i = n - 1; i >= 0; i--, v >>>= 8) out[at + i] = v & 0xff;
+  } else if (typeof v === "bigint") {
+    for (let i = n - 1; i >= 0; i--, v >>= 8n) out[at + i] = Number(v & 0xffn);
+  } else out.set(v, at);
+  return at + n;
 }
 
 /**
- * A canonical string of a normalized match: equal strings, identical matches. Not cached: the
- * only caller keeps the result as a Map key for the rule's lifetime (rule-table.ts identity),
- * and a cache would keep a second copy of it per rule (~130 B with its WeakMap entry).
+ * A canonical string of a normalized match: equal strings, identical matches. Binary, one
+ * latin1 character per byte (V8 keeps it one byte per character): per field in field-number
+ * order, its number ×2 + has-mask, its value in the field's wire size, then its mask if any.
+ * Fields have fixed sizes, so the string reads back one way only. Not cached: the only caller
+ * keeps the result as a Map key for the rule's lifetime (rule-table.ts identity).
  */
 export function matchKey(match: readonly OxmBasic[]): string {
-  const parts: string[] = [];
-  for (const o of match) {
-    const mask = o.mask === undefined ? "" : `/${valueText(o.mask)}`;
-    parts.push(`${oxmFieldByName(o.name).field}=${valueText(o.value)}${mask}`);
+  return keyOf(match, -1);
+}
+
+/** A rule's identity in its table (priority + match, as OFPFC_*_STRICT compare them): the
+ *  priority as two bytes, then matchKey's bytes. */
+export function ruleIdentity(match: readonly OxmBasic[], priority: number): string {
+  return keyOf(match, priority);
+}
+
+function keyOf(match: readonly OxmBasic[], priority: number): string {
+  const order = keyOrder;
+  order.length = 0;
+  for (let i = 0; i < match.length; i++) {
+    const f = oxmFieldByName(match[i].name).field;
+    let j = order.length;
+    while (j > 0 && oxmFieldByName(match[order[j - 1]].name).field > f) j--;
+    order.splice(j, 0, i);
   }
-  return parts.sort().join(",");
+  const out = keyScratch;
+  let at = 0;
+  if (priority >= 0) {
+    out[at++] = priority >>> 8;
+    out[at++] = priority & 0xff;
+  }
+  for (const i of order) {
+    const o = match[i];
+    const info = oxmFieldByName(o.name);
+    out[at++] = info.field * 2 + (o.mask === undefined ? 0 : 1);
+    at = putValue(out, at, info.bytes, o.value);
+    if (o.mask !== undefined) at = putValue(out, at, info.bytes, o.mask);
+  }
+  return out.toString("latin1", 0, at);
 }
 
 /**

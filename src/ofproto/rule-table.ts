@@ -17,19 +17,20 @@
 //   megaflow statistics through creditLookups() (the lookups each translation made are kept per
 //   megaflow: table-visits.ts, Ofproto's credits).
 //   `generation` increases on every change, so a revalidator can tell whether tables moved.
-// Invariants: every rule in table t has tableId t and appears once in `rules`, once in the
-//   identity map, in the classifier iff `matchable`, and in `timed` iff it has a timeout. Rule ids are unique and increasing.
+// Invariants: every rule in table t has tableId t and appears once in the identity map (which
+//   is also `rules`, in insertion order), in the classifier iff `matchable` (its entry kept on
+//   the rule), and in `timed` iff it has a timeout. Rule ids are unique and increasing.
 // Threading: main thread. Rules are mutable records owned by their table; after removal a rule
 //   object is inert (crediting it changes nothing visible).
 
 import type { Instruction } from "../../openflow/instructions.ts";
 import type { OxmBasic } from "../../openflow/match/match.ts";
 import type { KeyMask } from "../datapath/flow-key.ts";
-import { Classifier } from "./classifier.ts";
+import { Classifier, type ClassifierEntry } from "./classifier.ts";
 import { compileMatch } from "./oxm-key-map.ts";
 import { PIPELINE_KEY_SIZE, type PipelineFlow } from "./pipeline-flow.ts";
 import { compactInstructions, compactMatch } from "./rule-compact.ts";
-import { matchKey } from "./rule-match.ts";
+import { ruleIdentity } from "./rule-match.ts";
 
 /** Number of flow tables: ids 0..N_TABLES-1 (OFPTT_MAX, 0xfe, is not one of ours). */
 export const N_TABLES = 254;
@@ -56,6 +57,8 @@ export interface Rule {
   /** Its key in the table's identity map (priority + canonical match), computed once: the
    *  same string the map holds, so keeping it costs a pointer, and removal needs no rebuild. */
   readonly identity: string;
+  /** Its place in the table's classifier (undefined when not matchable or removed). */
+  classified?: ClassifierEntry<Rule>;
 }
 
 export interface RuleSpec {
@@ -71,8 +74,12 @@ export interface RuleSpec {
   byteCount?: bigint;
 }
 
+/** One 0n for every rule's cookie (the usual one). */
+const ZERO = 0n;
+
 export class RuleTable {
-  private readonly byId = new Map<number, Rule>();
+  /** By identity; Map order is insertion order, and ids increase with insertion, so this is
+   *  also the rules in id order (no second map by id). */
   private readonly byIdentity = new Map<string, Rule>();
   readonly classifier = new Classifier<Rule>();
   lookupCount = 0n;
@@ -81,12 +88,12 @@ export class RuleTable {
   constructor(readonly id: number) {}
 
   get size(): number {
-    return this.byId.size;
+    return this.byIdentity.size;
   }
 
   /** Rules in insertion order. */
   rules(): IterableIterator<Rule> {
-    return this.byId.values();
+    return this.byIdentity.values();
   }
 
   findStrict(match: readonly OxmBasic[], priority: number): Rule | undefined {
@@ -95,23 +102,28 @@ export class RuleTable {
 
   /** @internal RuleTables.insert's half. */
   add(rule: Rule, compiled: ReturnType<typeof compileMatch>): void {
-    this.byId.set(rule.id, rule);
+    // A second rule of one identity (RuleTables.insert does not check; flow-mod.ts removes the
+    // first) moves to the end and shadows the first, which stays in the classifier until removed.
+    this.byIdentity.delete(rule.identity);
     this.byIdentity.set(rule.identity, rule);
-    if (compiled) this.classifier.insert(rule, rule.priority, rule.id, compiled);
+    if (compiled) rule.classified = this.classifier.insert(rule, rule.priority, rule.id, compiled);
   }
 
   /** @internal RuleTables.remove's half. */
   delete(rule: Rule): boolean {
-    if (this.byId.get(rule.id) !== rule) return false;
-    this.byId.delete(rule.id);
-    this.byIdentity.delete(rule.identity);
-    this.classifier.remove(rule);
-    return true;
+    let gone = false;
+    if (this.byIdentity.get(rule.identity) === rule) {
+      this.byIdentity.delete(rule.identity);
+      gone = true;
+    }
+    if (rule.classified) gone = this.classifier.remove(rule.classified) || gone;
+    rule.classified = undefined;
+    return gone;
   }
 }
 
 function identity(match: readonly OxmBasic[], priority: number): string {
-  return `${priority}|${matchKey(match)}`;
+  return ruleIdentity(match, priority);
 }
 
 export function isValidTableId(tableId: number): boolean {
@@ -156,7 +168,8 @@ export class RuleTables {
     return this.table(tableId).classifier.lookup(flow.bytes, wc);
   }
 
-  /** Adds a rule (no identity or capacity checks: flow-mod.ts does those). */
+  /** Adds a rule (no identity or capacity checks: flow-mod.ts does those; a rule whose
+   *  identity is already here shadows the first in rules() and findStrict). */
   insert(spec: RuleSpec, now: number): Rule {
     const t = this.table(spec.tableId);
     const compiled = compileMatch(spec.match, this.scratch);
@@ -166,7 +179,7 @@ export class RuleTables {
       priority: spec.priority,
       match: compactMatch(spec.match),
       instructions: compactInstructions(spec.instructions),
-      cookie: spec.cookie,
+      cookie: spec.cookie === 0n ? ZERO : spec.cookie, // the decoder's 0n is a BigInt of its own
       flags: spec.flags,
       idleTimeout: spec.idleTimeout,
       hardTimeout: spec.hardTimeout,
@@ -176,6 +189,7 @@ export class RuleTables {
       lastUsed: now,
       matchable: compiled !== undefined,
       identity: identity(spec.match, spec.priority),
+      classified: undefined,
     };
     t.add(rule, compiled);
     if (rule.idleTimeout !== 0 || rule.hardTimeout !== 0) this.timed.add(rule);

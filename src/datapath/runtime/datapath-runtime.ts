@@ -8,6 +8,10 @@
 //   request ids. After writing to the down ring or posting a request, the eventfd wakes the
 //   worker out of poll(). fence() is the ordering point: it resolves once the worker has applied
 //   every down record written before it (deletes included), which is what a BARRIER needs.
+//   Down records are counted; a fence carries the count written before it, and its echo says
+//   the worker applied that many. With nothing written since the last echo (`settled`: say,
+//   FLOW_MODs that had no megaflow to revalidate) no fence is written and fence() resolves at
+//   once, so a BARRIER costs no worker round trip (no eventfd write, no wake-up).
 //   Deletes and flushes are never lost: one that finds the down ring full waits in `backlog`
 //   (FIFO, retried every millisecond and before any other down write); while it waits, installs
 //   and packet-outs are refused (the caller drops the packet, the next miss retries) so no
@@ -76,8 +80,15 @@ export class DatapathRuntime {
   private stopped = false;
   private readonly pump: Promise<void>;
   private fenceNext = 1;
-  /** Fences written and not yet echoed, by id (ids increase; an echo settles all up to it). */
-  private readonly fences = new Map<number, () => void>();
+  /** Fences written and not yet echoed, by id (ids increase; an echo settles all up to it),
+   *  with the count of down records written before each. */
+  private readonly fences = new Map<number, { resolve: () => void; writes: number }>();
+  /** Down-ring records written (fences not counted). */
+  private downWrites = 0;
+  /** Of those, how many the worker is known to have applied (the last echoed fence's count). */
+  private appliedWrites = 0;
+  /** The newest fence written and not yet echoed: a fence() with nothing written since shares it. */
+  private lastFence: { writes: number; done: Promise<void> } | undefined;
   /** Deletes/flushes that found the down ring full, oldest first (see the design note). */
   private readonly backlog: Array<{ type: number; handle: number }> = [];
   private backlogTimer?: NodeJS.Timeout;
@@ -171,7 +182,7 @@ export class DatapathRuntime {
   ): boolean {
     if (!this.drainBacklog()) return false;
     const plen = packet?.bytes.length ?? 0;
-    const ok = this.down.tryWrite(DOWN_INSTALL, installLength(actions.length, plen), (v, b, o) => {
+    const ok = this.write(DOWN_INSTALL, installLength(actions.length, plen), (v, b, o) => {
       v.setUint32(o, handle, true);
       b.set(key, o + 4);
       b.set(mask, o + 4 + KEY_SIZE);
@@ -189,7 +200,7 @@ export class DatapathRuntime {
   /** Runs actions over a packet as if received on inPort (packet-out). */
   execute(inPort: number, actions: Uint8Array, packet: Uint8Array): boolean {
     if (!this.drainBacklog()) return false;
-    const ok = this.down.tryWrite(DOWN_EXECUTE, executeLength(actions.length, packet.length), (v, b, o) => {
+    const ok = this.write(DOWN_EXECUTE, executeLength(actions.length, packet.length), (v, b, o) => {
       v.setUint32(o, inPort, true);
       v.setUint32(o + 4, actions.length, true);
       b.set(actions, o + 8);
@@ -224,8 +235,8 @@ export class DatapathRuntime {
     for (const r of this.backlog) {
       const ok =
         r.type === DOWN_DELETE
-          ? this.down.tryWrite(DOWN_DELETE, 4, (v, _b, o) => v.setUint32(o, r.handle, true))
-          : this.down.tryWrite(DOWN_FLUSH, 0, () => {});
+          ? this.write(DOWN_DELETE, 4, (v, _b, o) => v.setUint32(o, r.handle, true))
+          : this.write(DOWN_FLUSH, 0, () => {});
       if (!ok) break;
       n++;
     }
@@ -245,7 +256,7 @@ export class DatapathRuntime {
   /** Defines or replaces fast-path meter `slot` in place (flags: OFPMF_* bits; fresh: a new
    *  meter, counters from zero). False when the down ring is full (nothing was queued). */
   setMeter(slot: number, flags: number, bands: readonly DatapathMeterBand[], fresh: boolean): boolean {
-    const ok = this.down.tryWrite(DOWN_METER_SET, meterSetLength(bands.length), (v, _b, o) => {
+    const ok = this.write(DOWN_METER_SET, meterSetLength(bands.length), (v, _b, o) => {
       v.setUint32(o, slot, true);
       v.setUint32(o + 4, flags, true);
       v.setUint32(o + 8, fresh ? 1 : 0, true);
@@ -264,7 +275,7 @@ export class DatapathRuntime {
 
   /** Removes fast-path meter `slot`. False when the down ring is full. */
   deleteMeter(slot: number): boolean {
-    const ok = this.down.tryWrite(DOWN_METER_DEL, 4, (v, _b, o) => v.setUint32(o, slot, true));
+    const ok = this.write(DOWN_METER_DEL, 4, (v, _b, o) => v.setUint32(o, slot, true));
     this.wake();
     return ok;
   }
@@ -275,35 +286,72 @@ export class DatapathRuntime {
     return this.request({ op: "meter-stats", slots });
   }
 
+  /** Counts every down record but fences: what fence() has to wait for. */
+  private write(type: number, length: number, fill: Parameters<SpscRing["tryWrite"]>[2]): boolean {
+    const ok = this.down.tryWrite(type, length, fill);
+    if (ok) this.downWrites++;
+    return ok;
+  }
+
+  /**
+   * True when the worker has applied every down record written so far and no delete waits in
+   * the backlog: a fence() now would have nothing to wait for (a BARRIER can be answered at
+   * once). Also true once stopped.
+   */
+  get settled(): boolean {
+    return this.stopped || (this.backlog.length === 0 && this.appliedWrites === this.downWrites);
+  }
+
   /**
    * Resolves once the worker has applied every down-ring record written before this call
-   * (installs, deletes, flushes, packet-outs). Retries while the down ring is full; resolves
-   * at once when the datapath is stopped (there is nothing left to be stale).
+   * (installs, deletes, flushes, packet-outs, meters). Writes no fence when there is nothing to
+   * wait for (settled: resolves at once) or when the newest outstanding fence already follows
+   * every record (its promise is shared). Retries while the down ring is full; resolves at once
+   * when the datapath is stopped (there is nothing left to be stale).
    */
-  async fence(): Promise<void> {
-    if (this.stopped) return;
+  fence(): Promise<void> {
+    if (this.settled) return Promise.resolve();
+    const last = this.lastFence;
+    if (last && this.backlog.length === 0 && last.writes === this.downWrites) return last.done;
+    return this.writeFence();
+  }
+
+  /** Writes a fence record (retrying every millisecond while the ring is full); its promise. */
+  private writeFence(): Promise<void> {
     const id = this.fenceNext;
     this.fenceNext = (this.fenceNext + 1) >>> 0 || 1;
-    const done = new Promise<void>((resolve) => this.fences.set(id, resolve));
-    while (
-      !this.stopped &&
-      !(this.drainBacklog() && this.down.tryWrite(DOWN_FENCE, 4, (v, _b, o) => v.setUint32(o, id, true)))
-    ) {
+    let resolve = () => {};
+    const done = new Promise<void>((r) => {
+      resolve = r;
+    });
+    const attempt = (): void => {
+      if (
+        !this.stopped &&
+        !(this.drainBacklog() && this.down.tryWrite(DOWN_FENCE, 4, (v, _b, o) => v.setUint32(o, id, true)))
+      ) {
+        this.wake();
+        setTimeout(attempt, 1);
+        return;
+      }
+      // Written (or stopped): it follows every record counted so far.
+      this.fences.set(id, { resolve, writes: this.downWrites });
+      this.lastFence = { writes: this.downWrites, done };
+      if (this.stopped) this.settleFences(Number.POSITIVE_INFINITY);
       this.wake();
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    if (this.stopped) this.settleFences(Number.POSITIVE_INFINITY);
-    this.wake();
+    };
+    attempt();
     return done;
   }
 
   private settleFences(upTo: number): void {
-    for (const [id, resolve] of this.fences) {
+    for (const [id, f] of this.fences) {
       if (id <= upTo) {
         this.fences.delete(id);
-        resolve();
+        if (f.writes > this.appliedWrites) this.appliedWrites = f.writes;
+        f.resolve();
       }
     }
+    if (this.fences.size === 0) this.lastFence = undefined;
   }
 
   private wake(): void {

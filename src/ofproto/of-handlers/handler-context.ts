@@ -61,6 +61,9 @@ export interface OfBridge {
   packetOut(inPort: number, actions: readonly Action[], data: Uint8Array): Promise<void>;
   /** Resolves once the datapath has applied every change queued so far. */
   fence(): Promise<void>;
+  /** True when the datapath has applied every change queued so far (fence() has nothing to
+   *  wait for). Optional: without it every BARRIER waits for fence(). */
+  settled?(): boolean;
   /**
    * Subscribes to the bridge's packet-ins (Ofproto.subscribePacketIn); returns the
    * unsubscribe. Optional: a bridge without it never sends PACKET_IN.

@@ -26,7 +26,7 @@ import type { UserdataEncoder } from "./controller-userdata.ts";
 import { type Branch, DatapathState } from "./packet-state.ts";
 import type { PortMap } from "./port-map.ts";
 import type { MeterSource } from "./xlate-meter.ts";
-import { type XlateStep, XlateTrace } from "./xlate-trace.ts";
+import { type Deferred, type PendingStep, type XlateStep, XlateTrace } from "./xlate-trace.ts";
 
 export const MAX_DEPTH = 64;
 export const MAX_GROUP_DEPTH = 32;
@@ -122,7 +122,12 @@ export class XlateContext {
     readonly ingress: Uint8Array,
   ) {}
 
-  note(kind: XlateStep["kind"], text: string, extra: Omit<XlateStep, "kind" | "text" | "depth"> = {}): void {
+  /** Adds a trace step; `text` may be a function rendering it only if the trace is read. */
+  note(
+    kind: XlateStep["kind"],
+    text: Deferred<string>,
+    extra: Omit<PendingStep, "kind" | "text" | "depth"> = {},
+  ): void {
     this.trace.add({ kind, text, depth: this.indent, ...extra });
   }
 

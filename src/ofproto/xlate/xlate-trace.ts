@@ -5,6 +5,11 @@
 // Design: steps are data first so the CLI and REST can render or filter them (e.g. only the
 //   rules hit); the sentence is there so nobody needs a renderer to read one. NORMAL's own
 //   trace lines become "normal" steps nested under the output:NORMAL that called it.
+//   A step's sentence (and a table step's rule summary) may be added as a function that
+//   renders it: a miss translates with nobody reading the trace, and formatting matches and
+//   action lists was ~20% of a 3-table miss. `steps` renders them on first read, so readers see
+//   plain strings; what a renderer reads must not change after the translation (xlate.ts passes
+//   immutable rule parts and copies of mutable values).
 // Invariants: steps are in execution order; depth is the nesting of tables reached by
 //   goto_table, groups, buckets and pipeline re-runs.
 // Threading: main thread.
@@ -52,11 +57,36 @@ export interface XlateStep {
   groupId?: number;
 }
 
-export class XlateTrace {
-  readonly steps: XlateStep[] = [];
+/** A value, or the function that renders it when the trace is read. */
+export type Deferred<T> = T | (() => T);
 
-  add(step: XlateStep): void {
-    this.steps.push(step);
+/** A step as added: its sentence and rule summary may still be unrendered. */
+export interface PendingStep extends Omit<XlateStep, "text" | "rule"> {
+  text: Deferred<string>;
+  rule?: Deferred<RuleSummary>;
+}
+
+function rendered(p: PendingStep): XlateStep {
+  if (typeof p.text === "string" && typeof p.rule !== "function") return p as XlateStep;
+  const s = { ...p } as XlateStep;
+  if (typeof p.text === "function") s.text = p.text();
+  if (typeof p.rule === "function") s.rule = p.rule();
+  return s;
+}
+
+export class XlateTrace {
+  private readonly pending: PendingStep[] = [];
+  private done: XlateStep[] | undefined;
+
+  add(step: PendingStep): void {
+    this.pending.push(step);
+    this.done = undefined;
+  }
+
+  /** The steps, rendered (once; again only after another add). */
+  get steps(): XlateStep[] {
+    if (this.done === undefined) this.done = this.pending.map(rendered);
+    return this.done;
   }
 
   /** The steps of one kind (tests, `trace --rules`). */

@@ -155,9 +155,9 @@ function rerun(ctx: XlateContext, b: Branch): void {
   }
 }
 
-function ruleLine(tableId: number, r: XlateRule): string {
-  const cookie = r.cookie === 0n ? "" : `, cookie 0x${r.cookie.toString(16)}`;
-  return `table ${tableId}: priority ${r.priority}${cookie}, ${formatMatch(r.match) || "(match anything)"}`;
+function ruleLine(tableId: number, priority: number, cookie: bigint, match: XlateRule["match"]): string {
+  const c = cookie === 0n ? "" : `, cookie 0x${cookie.toString(16)}`;
+  return `table ${tableId}: priority ${priority}${c}, ${formatMatch(match) || "(match anything)"}`;
 }
 
 /** One pipeline run: tables from `first` until no goto, then the action set. */
@@ -185,8 +185,14 @@ function runPipeline(ctx: XlateContext, b: Branch, first: number): void {
       }
       ctx.rules.push({ tableId, rule });
       origin = { tableId, cookie: rule.cookie, tableMiss: rule.priority === 0 && rule.match.length === 0 };
-      const summary = { priority: rule.priority, cookie: rule.cookie, match: formatMatch(rule.match) };
-      ctx.note("table", ruleLine(tableId, rule), { tableId, rule: summary });
+      // Rendered only if the trace is read: a rule's priority and match never change, its
+      // cookie is copied here.
+      const { priority, cookie, match } = rule;
+      const t = tableId;
+      ctx.note("table", () => ruleLine(t, priority, cookie, match), {
+        tableId,
+        rule: () => ({ priority, cookie, match: formatMatch(match) }),
+      });
       const next = runInstructions(ctx, b, rule, set, origin);
       if (ctx.failed !== undefined) return;
       if (next === undefined) break;
@@ -197,7 +203,7 @@ function runPipeline(ctx: XlateContext, b: Branch, first: number): void {
       return;
     }
     const ordered = set.ordered();
-    ctx.note("action-set", `action set: ${formatActions(ordered)}`);
+    ctx.note("action-set", () => `action set: ${formatActions(ordered)}`);
     executeActions(ctx, b, ordered, origin as ActionOrigin);
   } finally {
     for (let i = 0; i < entered; i++) ctx.leave("table");
@@ -223,7 +229,7 @@ function runInstructions(
         xlateMeter(ctx, b, ins.meterId);
         break;
       case "apply_actions":
-        ctx.note("instruction", `apply_actions: ${formatActions(ins.actions)}`);
+        ctx.note("instruction", () => `apply_actions: ${formatActions(ins.actions)}`);
         executeActions(ctx, b, ins.actions, origin);
         break;
       case "clear_actions":
@@ -232,14 +238,18 @@ function runInstructions(
         break;
       case "write_actions":
         set.write(ins.actions);
-        ctx.note("instruction", `write_actions: ${formatActions(ins.actions)}`);
+        ctx.note("instruction", () => `write_actions: ${formatActions(ins.actions)}`);
         break;
       case "write_metadata":
         b.flow.writeMetadata(ins.metadata, ins.mask);
-        ctx.note(
-          "instruction",
-          `write_metadata:0x${ins.metadata.toString(16)}/0x${ins.mask.toString(16)} → metadata 0x${b.flow.metadata.toString(16)}`,
-        );
+        {
+          const now = b.flow.metadata; // the metadata changes later: render this value
+          ctx.note(
+            "instruction",
+            () =>
+              `write_metadata:0x${ins.metadata.toString(16)}/0x${ins.mask.toString(16)} → metadata 0x${now.toString(16)}`,
+          );
+        }
         break;
       case "goto_table":
         if (ins.tableId <= tableId) {

@@ -26,6 +26,46 @@ describe("compactMatch", () => {
     expect(c).not.toBe(m);
     expect(c).toEqual(m);
   });
+  it("shares one object per unmasked in_port/eth_type value, never a masked or byte-valued one", () => {
+    const m = (): OxmBasic[] => [
+      { name: "in_port", value: 1 },
+      { name: "eth_type", value: 0x0800 },
+      { name: "ipv4_dst", value: 0x0a000001 },
+      { name: "vlan_vid", value: 0x1000, mask: 0x1000 },
+      { name: "eth_dst", value: new Uint8Array([2, 0, 0, 0, 0, 1]) },
+    ];
+    const a = compactMatch(m());
+    const b = compactMatch(m());
+    expect(b).toEqual(m());
+    expect(b[0]).toBe(a[0]);
+    expect(b[1]).toBe(a[1]);
+    expect(b[2]).not.toBe(a[2]);
+    expect(b[3]).not.toBe(a[3]);
+    expect(b[4]).not.toBe(a[4]);
+    expect(compactMatch([{ name: "in_port", value: 2 }])[0]).not.toBe(a[0]);
+  });
+  it("keeps byte values (MACs, IPv6) as copies: later changes to the input do not reach the rule", () => {
+    const mac = new Uint8Array([2, 0, 0, 0, 0, 1]);
+    const mask = new Uint8Array([0xff, 0xff, 0xff, 0, 0, 0]);
+    const m: OxmBasic[] = [
+      { name: "eth_dst", value: mac },
+      { name: "eth_src", value: mac.slice(), mask },
+    ];
+    const c = compactMatch(m);
+    expect(c).toEqual(m);
+    expect("mask" in c[0]).toBe(false);
+    mac[5] = 9;
+    mask[0] = 0;
+    expect(c[0].value).toEqual(new Uint8Array([2, 0, 0, 0, 0, 1]));
+    expect(c[1].mask).toEqual(new Uint8Array([0xff, 0xff, 0xff, 0, 0, 0]));
+    // Many of them: slabs roll over without mixing values.
+    const many = Array.from({ length: 5000 }, (_, i) =>
+      compactMatch([{ name: "eth_dst", value: Uint8Array.from([2, 0, 0, (i >> 16) & 255, (i >> 8) & 255, i & 255]) }]),
+    );
+    many.forEach((r, i) => {
+      expect(r[0].value).toEqual(Uint8Array.from([2, 0, 0, (i >> 16) & 255, (i >> 8) & 255, i & 255]));
+    });
+  });
 });
 
 describe("compactInstructions", () => {

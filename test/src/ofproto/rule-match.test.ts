@@ -1,8 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Match, OxmBasic } from "../../../openflow/match/match.ts";
+import { type OxmValue, oxmFieldByName } from "../../../openflow/match/oxm-fields.ts";
 import { fieldMatches } from "../../../src/ofproto/oxm-key-map.ts";
-import { matchCovers, matchesOverlap, matchKey, normalizeMatch } from "../../../src/ofproto/rule-match.ts";
+import {
+  matchCovers,
+  matchesOverlap,
+  matchKey,
+  normalizeMatch,
+  ruleIdentity,
+} from "../../../src/ofproto/rule-match.ts";
 import { flowArb, matchArb } from "./rule-arbitraries.ts";
 
 const IP: OxmBasic = { name: "eth_type", value: 0x0800 };
@@ -15,6 +22,28 @@ describe("normalizeMatch and matchKey", () => {
     expect(normalizeMatch(m)).toEqual([IP, dst(0x0a000001)]);
     expect(matchKey(normalizeMatch(m))).toBe(matchKey([dst(0x0a000001), IP]));
     expect(matchKey([IP, dst(0x0a000000, 0xff000000)])).not.toBe(matchKey([IP, dst(0x0a000000, 0xffff0000)]));
+  });
+  it("property: equal keys exactly when the normalized matches hold the same fields, values and masks", () => {
+    // The reference: each field as readable text, in field order.
+    const text = (v: OxmValue) => (v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v.toString(16));
+    const reference = (m: OxmBasic[]) =>
+      m
+        .map((o) => `${oxmFieldByName(o.name).field}=${text(o.value)}${o.mask === undefined ? "" : `/${text(o.mask)}`}`)
+        .sort()
+        .join(",");
+    fc.assert(
+      fc.property(matchArb, matchArb, (a, b) => {
+        const na = normalizeMatch(a);
+        const nb = normalizeMatch(b);
+        expect(matchKey(na) === matchKey(nb)).toBe(reference(na) === reference(nb));
+        expect(matchKey(na)).toBe(matchKey([...na].reverse()));
+        expect(ruleIdentity(na, 7) === ruleIdentity(nb, 7)).toBe(reference(na) === reference(nb));
+        expect(ruleIdentity(na, 7)).not.toBe(ruleIdentity(na, 0x107));
+      }),
+      { numRuns: 500 },
+    );
+    const m = normalizeMatch([IP, dst(0x0a000001)]);
+    expect(matchKey(m)).toBe(matchKey([...m]));
   });
 });
 

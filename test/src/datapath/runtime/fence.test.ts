@@ -5,7 +5,9 @@
 // resolves (the worker's GONE_DELETED report, written before the fence's echo on the same
 // ring, has already reached the sink); fences resolve in order under load (many installs and
 // deletes in between); a delete that finds the down ring full is deferred, not lost, and the
-// fence waits for it; a fence on a stopped runtime resolves at once instead of hanging.
+// fence waits for it; with nothing written since the last echoed fence the runtime is settled
+// and writes no fence, and a fence with nothing written after it is shared; a fence on a
+// stopped runtime resolves at once instead of hanging.
 // How: the real worker thread and WASM fast path, with no ports (no privileges needed).
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -97,6 +99,35 @@ describe("DatapathRuntime.fence", () => {
     } finally {
       await small.stop();
     }
+  });
+
+  it("is settled with nothing written since the last echo; shares the outstanding fence otherwise", async () => {
+    await rt.fence();
+    expect(rt.settled).toBe(true);
+    // Nothing written: nothing to wait for (a BARRIER after a FLOW_MOD with no megaflow to
+    // revalidate is answered at once).
+    await rt.fence();
+    expect(rt.settled).toBe(true);
+    gone.length = 0;
+    expect(rt.install(9, keyOf(9), FULL_MASK, NO_ACTIONS)).toBe(true);
+    rt.deleteFlow(9);
+    expect(rt.settled).toBe(false);
+    const first = rt.fence();
+    // No record between the two: the second waits on the same fence.
+    expect(rt.fence()).toBe(first);
+    expect(rt.settled).toBe(false);
+    await first;
+    expect(gone).toContainEqual({ handle: 9, why: GONE_DELETED });
+    expect(rt.settled).toBe(true);
+    // A record after a fence needs a fence of its own.
+    expect(rt.install(10, keyOf(10), FULL_MASK, NO_ACTIONS)).toBe(true);
+    const second = rt.fence();
+    rt.deleteFlow(10);
+    const third = rt.fence();
+    expect(third).not.toBe(second);
+    await third;
+    expect(gone).toContainEqual({ handle: 10, why: GONE_DELETED });
+    expect(rt.settled).toBe(true);
   });
 
   it("resolves at once on a stopped runtime", async () => {
