@@ -48,7 +48,12 @@ export function captureCount(value: string | undefined): number {
 export const capturePlugin: FastifyPluginAsyncTypebox<{ observe?: ObserveSource }> = async (app, { observe }) => {
   const streams = new Set<PassThrough>();
   // preClose: before fastify waits for in-flight requests, which an open capture would be.
+  // Frames the fast path copied before the stop are still on their way up the ring: let them
+  // reach their streams first (bounded: a wedged worker must not hold the shutdown).
   app.addHook("preClose", async () => {
+    if (streams.size > 0 && observe) {
+      await Promise.race([observe.flushCaptures().catch(() => {}), new Promise((r) => setTimeout(r, 1000))]);
+    }
     for (const s of streams) s.end(encodeCaptureEnd("the switch is shutting down"));
   });
   app.get(

@@ -79,6 +79,8 @@ export interface ObserveSource {
   openflowChannels(): Array<{ bridge: string; target: string; state: string }>;
   openflowListeners(): Array<{ bridge: string; target: string }>;
   captureSessions(): number;
+  /** Resolves once every frame the fast path captured before the call has reached its session. */
+  flushCaptures(): Promise<void>;
   /** Feeds each handled miss's latency (seconds) to fn; one feed at a time. */
   onUpcallLatency(fn: (seconds: number) => void): void;
 }
@@ -190,6 +192,10 @@ export class DataplaneObserver implements ObserveSource {
     return [...this.live.ofproto.bridges.keys()].flatMap((bridge) =>
       of.targets(bridge).map((target) => ({ bridge, target })),
     );
+  }
+
+  flushCaptures(): Promise<void> {
+    return this.live.runtime.roundTrip();
   }
 
   captureSessions(): number {

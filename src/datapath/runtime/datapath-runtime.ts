@@ -316,6 +316,16 @@ export class DatapathRuntime {
     return this.writeFence();
   }
 
+  /**
+   * Resolves once the worker has gone round its loop after this call and the main thread has
+   * handled everything the worker sent up before that (the up ring is read in order, and the
+   * fence's echo is behind it): e.g. every frame a capture copied before the call. Always writes
+   * a fence, unlike fence().
+   */
+  roundTrip(): Promise<void> {
+    return this.writeFence();
+  }
+
   /** Writes a fence record (retrying every millisecond while the ring is full); its promise. */
   private writeFence(): Promise<void> {
     const id = this.fenceNext;
