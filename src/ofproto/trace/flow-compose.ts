@@ -9,8 +9,11 @@
 //   ND options only when sll/tll are given. Headers follow eth_type and ip_proto: the same
 //   prerequisites the match already satisfies (validateMatch), so tcp_dst without tcp is
 //   refused before we get here. Masks have no meaning for one packet and are refused by name.
-//   MPLS and PBB fields are refused: the datapath does not parse them, so a trace of them would
-//   show a flow no real packet produces; so are metadata and tunnel_id (0 for every packet).
+//   MPLS (eth_type 0x8847/0x8848) is one label stack entry — mpls_label and mpls_tc as given,
+//   bos 1 unless mpls_bos=0 is given (a stack has to end somewhere), TTL 64 like IP — with
+//   nothing beneath it, as the fast path parses nothing beneath either. PBB fields are refused:
+//   the datapath does not parse them, so a trace of them would show a flow no real packet
+//   produces; so are metadata and tunnel_id (0 for every packet).
 // Invariants: parsing the frame yields a key whose fields equal the given values (tested field by
 //   field against the WASM parser); the frame is at least 60 bytes (padded like a NIC would).
 // Threading: pure; main thread.
@@ -25,9 +28,6 @@ export interface ComposedFlow {
 }
 
 const UNSUPPORTED: Partial<Record<OxmName, string>> = {
-  mpls_label: "the datapath does not parse MPLS",
-  mpls_tc: "the datapath does not parse MPLS",
-  mpls_bos: "the datapath does not parse MPLS",
   pbb_isid: "the datapath does not parse PBB",
   ipv6_exthdr: "the datapath does not record IPv6 extension headers",
   in_phy_port: "in_phy_port equals in_port on this switch; give in_port",
@@ -197,6 +197,10 @@ export function composeFrame(match: readonly OxmBasic[]): ComposedFlow {
   if (ethType === 0x0800) w.raw(ipv4(f));
   else if (ethType === 0x86dd) w.raw(ipv6(f));
   else if (ethType === 0x0806) w.raw(arp(f));
+  else if (ethType === 0x8847 || ethType === 0x8848) {
+    const bos = f.num("mpls_bos", 1) & 1;
+    w.u32((((f.num("mpls_label") & 0xfffff) << 12) | ((f.num("mpls_tc") & 7) << 9) | (bos << 8) | 64) >>> 0);
+  }
   if (w.length < 60) w.zeros(60 - w.length);
   return {
     frame: w.bytes(),

@@ -69,6 +69,14 @@ const l3 = fc.oneof(
       f("arp_sha", sha),
       f("arp_tha", tha),
     ]),
+  fc
+    .tuple(fc.constantFrom(0x8847, 0x8848), u(20), u(3), u(1))
+    .map(([type, label, tc, bos]) => [
+      f("eth_type", type),
+      f("mpls_label", label),
+      f("mpls_tc", tc),
+      f("mpls_bos", bos),
+    ]),
 );
 
 describe("composeFrame", () => {
@@ -88,13 +96,18 @@ describe("composeFrame", () => {
     );
   });
 
-  it("refuses masks, MPLS and pipeline registers by name", () => {
+  it("composes one MPLS entry: bos 1 unless given, TTL 64 (so dec_mpls_ttl does not expire it)", () => {
+    const { frame } = composeFrame([f("eth_type", 0x8847), f("mpls_label", 5)]);
+    expect([...frame.subarray(12, 18)]).toEqual([0x88, 0x47, 0x00, 0x00, 0x51, 64]);
+    const flow = PipelineFlow.fromKey(parseKey(fp, frame, 1), 1);
+    expect(readField(flow, "mpls_bos")).toBe(1);
+  });
+
+  it("refuses masks, PBB and pipeline registers by name", () => {
     expect(() => composeFrame([{ name: "eth_dst", value: new Uint8Array(6), mask: new Uint8Array(6) }])).toThrow(
       /eth_dst: .*not a mask/,
     );
-    expect(() => composeFrame([f("eth_type", 0x8847), f("mpls_label", 5)])).toThrow(
-      /mpls_label: .*does not parse MPLS/,
-    );
+    expect(() => composeFrame([f("eth_type", 0x88e7), f("pbb_isid", 5)])).toThrow(/pbb_isid: .*does not parse PBB/);
     expect(() => composeFrame([f("tunnel_id", 5n)])).toThrow(/tunnel_id: not supported/);
   });
 });
