@@ -55,10 +55,27 @@ export class SpscRing {
     return Atomics.load(this.ctrl, DROPPED);
   }
 
+  /** Bytes a record of `length` payload bytes takes in the ring (header and padding). */
+  static recordBytes(length: number): number {
+    return HEADER + ((length + 7) & ~7);
+  }
+
+  /** Size of the data area in bytes. */
+  get capacity(): number {
+    return this.size;
+  }
+
+  /** Producer: bytes not holding records. A write that reaches the end of the data area also
+   *  spends the bytes up to the end (a PAD record), so a run of writes totalling W bytes fits
+   *  when W plus its largest record is at most this. Only grows while the producer waits. */
+  get free(): number {
+    return this.size - ((Atomics.load(this.ctrl, HEAD) - Atomics.load(this.ctrl, TAIL)) >>> 0);
+  }
+
   /** Producer: reserves a record of `length` payload bytes, calls fill(view, offset) to write
    *  the payload at data offset `offset`, and publishes it. False (and a drop counted) if full. */
   tryWrite(type: number, length: number, fill: (view: DataView, bytes: Uint8Array, offset: number) => void): boolean {
-    const rec = HEADER + ((length + 7) & ~7);
+    const rec = SpscRing.recordBytes(length);
     if (rec > this.size / 2) throw new Error(`record of ${length} bytes is too large for a ${this.size}-byte ring`);
     let head = Atomics.load(this.ctrl, HEAD) >>> 0;
     const tail = Atomics.load(this.ctrl, TAIL) >>> 0;
