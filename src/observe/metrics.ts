@@ -51,6 +51,9 @@ export const DROP_COUNTERS = [
   "virtio.rx_too_small",
   "virtio.tx_too_big",
   "capture.dropped",
+  // The worker's own: misses and packet-ins that did not fit in the up ring despite its
+  // backpressure (capture.ring_full counts batches, not packets, so it is not a reason here).
+  "up.ring_full",
 ] as const;
 
 /** The drop reasons A_DROP records carry (DROP_REASON, lower case), as `reason` labels. */
