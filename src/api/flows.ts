@@ -34,7 +34,6 @@ import {
 } from "../../openflow/flow-format.ts";
 import { formatInstructions } from "../../openflow/instruction-format.ts";
 import { formatMatch } from "../../openflow/match/match-format.ts";
-import type { FlowRemovedMessage } from "../../openflow/messages/flow-removed.ts";
 import type { FlowStats } from "../../openflow/messages/flow-stats.ts";
 import { applyFlowBatch, FlowBatchError } from "../ofproto/flow-batch.ts";
 import type { OfBridge } from "../ofproto/of-handlers/handler-context.ts";

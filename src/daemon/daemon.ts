@@ -32,7 +32,6 @@
 // Threading: main thread.
 
 import type { Logger } from "pino";
-import type { FlowRemovedMessage } from "../../openflow/messages/flow-removed.ts";
 import type { Api } from "../api/app.ts";
 import { buildApi } from "../api/app.ts";
 import { LiveDataplane } from "../bridge/live-dataplane.ts";

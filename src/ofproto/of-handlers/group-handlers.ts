@@ -17,7 +17,6 @@
 
 import type { DispatchTable, Reply } from "../../../openflow/channel/dispatch.ts";
 import { encodeMessage } from "../../../openflow/message.ts";
-import type { FlowRemovedMessage } from "../../../openflow/messages/flow-removed.ts";
 import {
   type MultipartReplyBody,
   type MultipartRequestBody,
@@ -31,7 +30,6 @@ import type {
 } from "../../../openflow/messages/multipart-group.ts";
 import { groupDescs, groupFeatures, groupStats } from "../group-stats.ts";
 import type { GroupTable } from "../group-table.ts";
-import { flowRemovedMessages } from "../rule-stats.ts";
 import type { OfBridge } from "./handler-context.ts";
 
 /** Bytes of a multipart reply's own headers (ofp_header + ofp_multipart_reply). */
@@ -44,7 +42,7 @@ export function groupHandlers(bridge: OfBridge): DispatchTable {
   if (!groupMod) return {};
   return {
     "group-mod": (m) => {
-      const result = groupMod(m);
+      groupMod(m);
     },
   };
 }

@@ -21,7 +21,6 @@
 import type { DispatchTable, Reply } from "../../../openflow/channel/dispatch.ts";
 import { OFPM_ALL } from "../../../openflow/constants.ts";
 import { METER_MOD_FAILED, OFPET, OfpError } from "../../../openflow/errors.ts";
-import type { FlowRemovedMessage } from "../../../openflow/messages/flow-removed.ts";
 import { OFPMBT } from "../../../openflow/messages/meter-bands.ts";
 import type { MultipartRequestBody } from "../../../openflow/messages/multipart.ts";
 import { OFPMPF_REPLY_MORE } from "../../../openflow/messages/multipart.ts";
@@ -33,7 +32,6 @@ import type {
 } from "../../../openflow/messages/multipart-meter.ts";
 import { meterFlowCounts } from "../meter-mod.ts";
 import { METER_MAX_BANDS, type Meter, OFPMF_KNOWN } from "../meter-table.ts";
-import { flowRemovedMessages } from "../rule-stats.ts";
 import type { OfBridge } from "./handler-context.ts";
 
 /** Largest body per reply message (16-bit length minus the multipart headers). */
@@ -45,7 +43,7 @@ export function meterHandlers(bridge: OfBridge): DispatchTable {
       if (!bridge.meterMod) {
         throw new OfpError(OFPET.METER_MOD_FAILED, METER_MOD_FAILED.OUT_OF_METERS, "this bridge has no meters");
       }
-      const result = bridge.meterMod(m);
+      bridge.meterMod(m);
     },
   };
 }

@@ -74,10 +74,6 @@ export function isMplsType(t: number): boolean {
   return t === 0x8847 || t === 0x8848;
 }
 
-function ethType(b: Branch): number {
-  return (b.flow.key[KEY.ETH_TYPE] << 8) | b.flow.key[KEY.ETH_TYPE + 1];
-}
-
 function setKeyU16(key: Uint8Array, off: number, v: number): void {
   key[off] = (v >>> 8) & 0xff;
   key[off + 1] = v & 0xff;

@@ -90,7 +90,7 @@ describe("push_mpls and set_field on MPLS fields", () => {
     const f = frame({ tos: 0xb8, ttl: 17 });
     const sent = execute(f, r.actions)[DP(2)][0];
     const fh = Buffer.from(f).toString("hex");
-    expect(sent).toBe(fh.slice(0, 24) + "8847" + lseBytes(1000, 6, 1, 17) + fh.slice(28));
+    expect(sent).toBe(`${fh.slice(0, 24)}8847${lseBytes(1000, 6, 1, 17)}${fh.slice(28)}`);
   });
 
   it("lazy rewrites land before the push; IP rewrites after it are skipped (the flow is MPLS now)", () => {
