@@ -13,8 +13,34 @@
 //   one line per segment, `|`-separated fields.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { statSync } from "node:fs";
 
 export const SEVERITY_ERROR = 0x00800000;
+
+const SETTLE_MS = 500;
+const SETTLE_MAX_MS = 3000;
+
+/** Resolves once `file` has kept its size for SETTLE_MS, or after SETTLE_MAX_MS. */
+async function settle(file: string): Promise<void> {
+  const size = () => {
+    try {
+      return statSync(file).size;
+    } catch {
+      return -1;
+    }
+  };
+  const start = Date.now();
+  let last = size();
+  let since = Date.now();
+  while (Date.now() - start < SETTLE_MAX_MS) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = size();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= SETTLE_MS) return;
+  }
+}
 
 export class LoCapture {
   private constructor(
@@ -50,8 +76,15 @@ export class LoCapture {
     return new LoCapture(file, child, () => err);
   }
 
-  /** Stops the capture; resolves with the number of packets dumpcap said it dropped. */
+  /**
+   * Stops the capture; resolves with the number of packets dumpcap said it dropped. First waits
+   * until the file has stopped growing for SETTLE_MS (at most SETTLE_MAX_MS): libpcap hands
+   * packets to dumpcap a block at a time, retired on a timeout, and a SIGTERM right after the
+   * last exchange lost the tail of a 64 KB reply that was already on the wire (seen in CI: "the
+   * stream ends inside a message").
+   */
   async stop(): Promise<{ captured: number; dropped: number }> {
+    if (this.child.exitCode === null) await settle(this.file);
     if (this.child.exitCode === null) {
       const closed = new Promise((r) => this.child.once("close", r));
       this.child.kill("SIGTERM");
